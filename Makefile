@@ -1,0 +1,74 @@
+# nnbook: one source (nbs/), three products (package, HTML/PDF book, tests). See README.md.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MATHJAX := book/_assets/mathjax
+REPO_ROOT := $(abspath .)
+export NNBOOK_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest test-book pdf tex-deps clean bench timings
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | sort
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.py settings.ini pyproject.toml
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+venv install: $(VENV)/.installed  ## create .venv and install nnbook (editable) with the dev tools
+
+export: install  ## regenerate nnbook/ from the notebooks
+	$(BIN)/nbdev_export
+
+$(MATHJAX)/tex-chtml.js:  ## MathJax 3, from the npm registry, served by the book itself (offline math)
+	command -v npm >/dev/null || { echo "npm is needed to fetch MathJax (apt-get install npm)"; exit 1; }
+	tmp=$$(mktemp -d); (cd $$tmp && npm pack --silent mathjax@3 >/dev/null)
+	mkdir -p $(MATHJAX) && tar -xzf $$tmp/mathjax-*.tgz -C $$tmp
+	cp -r $$tmp/package/es5/. $(MATHJAX)/ && rm -rf $$tmp
+	test -f $(MATHJAX)/tex-chtml.js
+
+mathjax: $(MATHJAX)/tex-chtml.js
+
+book: export mathjax  ## execute every notebook (cached) and build the HTML book into _build/html
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "Open _build/html/index.html"
+
+book-all: export mathjax  ## rebuild every page from scratch, re-executing every notebook
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W --keep-going --all
+
+page: export mathjax  ## rebuild one chapter: make page NB=nbs/03_forward.ipynb (re-executes it)
+	test -n "$${NB:-}" || { echo "usage: make page NB=nbs/03_forward.ipynb"; exit 2; }
+	$(BIN)/nbdev_test --path "$$NB" --flags slow --do_print
+	$(BIN)/jupyter-book build . -W --keep-going
+
+test-clean: install  ## notebooks are committed without outputs or execution counts
+	$(BIN)/python tools/check_clean.py nbs
+
+test-export: install  ## nnbook/ equals what nbdev_export makes of nbs/
+	$(BIN)/python tools/check_export.py
+
+test-nbdev: export  ## every notebook runs top to bottom (cells flagged slow are skipped)
+	$(BIN)/nbdev_test --n_workers 2 --timing
+
+test-pytest: export  ## the package's tests
+	$(BIN)/python -m pytest -q tests
+
+test-book: export mathjax  ## the strict HTML build: any cell error or sphinx warning fails it
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W --keep-going --all
+
+test: test-clean test-export test-nbdev test-pytest test-book  ## everything CI checks
+	@echo "make test: all checks passed"
+
+clean:  ## remove build outputs
+	rm -rf _build build dist *.egg-info

@@ -1,0 +1,67 @@
+"""Sphinx extension: read nbdev's `#| ...` cell directives in notebooks, hide them, and map them to
+myst-nb cell tags before the notebook is executed and rendered.
+
+| directive            | effect in the book                                             |
+|----------------------|----------------------------------------------------------------|
+| `#| default_exp ...` | cell removed (it only names the module)                         |
+| `#| hide`            | cell removed (`remove-cell`)                                     |
+| `#| echo: false`     | input hidden (`remove-input`)                                    |
+| `#| output: false`   | output hidden (`remove-output`)                                  |
+| `#| eval: false`     | not executed (`skip-execution`), except in cells tagged          |
+|                      | `raises-exception`: the book runs those to show the error       |
+| anything else        | the line is removed (`#| export`, `#| slow`, ...)                |
+"""
+import json
+import re
+
+DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
+
+
+def convert_cell(cell: dict) -> dict:
+    """Strip nbdev directive lines from one code cell and add the matching myst-nb tags."""
+    if cell.get("cell_type") != "code":
+        return cell
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    lines = source.splitlines(keepends=True)
+    keep, directives = [], []
+    for i, line in enumerate(lines):
+        m = DIRECTIVE.match(line)
+        if m and all(DIRECTIVE.match(x) or not x.strip() for x in lines[:i]):
+            directives.append(m.group(1).replace(" ", ""))
+        else:
+            keep.append(line)
+    if not directives:
+        return cell
+    tags = list(cell.setdefault("metadata", {}).get("tags", []))
+    def tag(t):
+        if t not in tags:
+            tags.append(t)
+    for d in directives:
+        if d.startswith("default_exp") or d == "hide":
+            tag("remove-cell")
+        elif d == "echo:false":
+            tag("remove-input")
+        elif d == "output:false":
+            tag("remove-output")
+        elif d == "eval:false" and "raises-exception" not in tags:
+            tag("skip-execution")
+    new_source = "".join(keep).lstrip("\n")
+    if not new_source.strip():
+        tag("remove-cell")
+    cell["source"] = new_source
+    cell["metadata"]["tags"] = tags
+    return cell
+
+
+def on_source_read(app, docname, source):
+    path = str(app.env.doc2path(docname))
+    if not path.endswith(".ipynb"):
+        return
+    nb = json.loads(source[0])
+    nb["cells"] = [convert_cell(c) for c in nb.get("cells", [])]
+    source[0] = json.dumps(nb)
+
+
+def setup(app):
+    app.connect("source-read", on_source_read, priority=100)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -1,0 +1,53 @@
+"""Packaging for nnbook: every piece of metadata is read from settings.ini (nbdev's config)."""
+from configparser import ConfigParser
+from pathlib import Path
+
+import setuptools
+
+here = Path(__file__).parent
+cfg = ConfigParser(delimiters=["="])
+cfg.read(here / "settings.ini", encoding="utf-8")
+cfg = cfg["DEFAULT"]
+
+licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable"]
+py_versions = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+lic = licenses[cfg["license"]]
+min_python = cfg["min_python"]
+
+setuptools.setup(
+    name=cfg["lib_name"],
+    version=cfg["version"],
+    description=cfg["description"],
+    long_description=(here / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    author=cfg["author"],
+    author_email=cfg["author_email"],
+    url=cfg["git_url"],
+    project_urls={
+        "Book": f"{cfg['doc_host']}{cfg['doc_baseurl']}",
+        "Source": cfg["git_url"],
+        "Issues": f"{cfg['git_url']}/issues",
+        "Changelog": f"{cfg['git_url']}/blob/{cfg['branch']}/CHANGELOG.md",
+    },
+    license=lic[0],
+    keywords=cfg["keywords"].split(),
+    classifiers=[
+        "Development Status :: " + statuses[int(cfg["status"])],
+        "Intended Audience :: " + cfg["audience"].title(),
+        "License :: " + lic[1],
+        "Natural Language :: " + cfg["language"].title(),
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ]
+    + [f"Programming Language :: Python :: {v}" for v in py_versions[py_versions.index(min_python):]],
+    packages=setuptools.find_packages(include=["nnbook", "nnbook.*"]),
+    include_package_data=True,
+    python_requires=f">={min_python}",
+    install_requires=cfg["requirements"].split(),
+    extras_require={
+        "dev": cfg["dev_requirements"].split(),
+        "bench": ["torch>=2.0", "threadpoolctl"],
+    },
+    entry_points={"console_scripts": cfg["console_scripts"].split()},
+    zip_safe=False,
+)
