@@ -4,11 +4,16 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/90_api.ipynb #77577e41
-from .utils import add_to_class, glue, set_style
-from .activations import (ACTIVATIONS, Activation, get_activation, activation_backward, sigmoid, tanh, relu,
-                          leaky_relu, linear, softmax, sigmoid_derivative, tanh_derivative, relu_derivative,
-                          leaky_relu_derivative, linear_derivative)
-from .network import NeuralNetwork, initialize_parameters, init_std, INITIALIZERS
-from .backprop import (LossGradient, binary_cross_entropy, cross_entropy, mean_squared_error, compute_loss,
-                       LOSSES, DEFAULT_LOSS)
+# %% ../nbs/90_api.ipynb #20181ba5
+from . import utils, perceptron, activations, network, backprop, mlp, optim, mnist
+from .network import NeuralNetwork as _NeuralNetwork
+
+_MODULES = (utils, perceptron, activations, network, backprop, mlp, optim, mnist)
+__all__ = []
+for _module in _MODULES:                       # importing them in this order attaches every method
+    for _name in getattr(_module, "__all__", []):
+        _obj = getattr(_module, _name)
+        if getattr(_NeuralNetwork, _name, None) is _obj:
+            continue                           # a method added with add_to_class, not a function
+        globals()[_name] = _obj
+        __all__.append(_name)
