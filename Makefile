@@ -11,10 +11,12 @@ export NNBOOK_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+include mk/*.mk
+
 .PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest test-book pdf tex-deps clean bench timings
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-z-]+:.*## ' Makefile mk/*.mk | sed 's/:.*## /\t/' | sort
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
