@@ -13,7 +13,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 include mk/*.mk
 
-.PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest test-book pdf tex-deps clean bench timings
+.PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest coverage test-book test-repro timings clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' Makefile mk/*.mk | sed 's/:.*## /\t/' | sort
@@ -59,17 +59,35 @@ test-clean: install  ## notebooks are committed without outputs or execution cou
 test-export: install  ## nnbook/ equals what nbdev_export makes of nbs/
 	$(BIN)/python tools/check_export.py
 
-test-nbdev: export  ## every notebook runs top to bottom (cells flagged slow are skipped)
-	$(BIN)/nbdev_test --n_workers 2 --timing
+COVERAGE := $(BIN)/python -m coverage
+COVERAGE_MIN ?= 90
 
-test-pytest: export  ## the package's tests
-	$(BIN)/python -m pytest -q tests
+test-nbdev: export  ## every notebook runs top to bottom (cells flagged slow are skipped), under coverage
+	mkdir -p _build/coverage
+	$(COVERAGE) run $(BIN)/nbdev_test --n_workers 0 --timing
 
-test-book: export mathjax  ## the strict HTML build: any cell error or sphinx warning fails it
-	rm -rf _build
+test-pytest: export  ## the package's tests, under coverage (warnings are errors)
+	mkdir -p _build/coverage
+	$(COVERAGE) run -m pytest -q tests
+
+coverage:  ## line coverage of nnbook from nbdev_test + pytest; fails below COVERAGE_MIN percent
+	$(COVERAGE) combine -q || true
+	$(COVERAGE) report --fail-under=$(COVERAGE_MIN) | tail -n 25
+
+test-book: export mathjax  ## the strict HTML build from a clean _build: any cell error or sphinx warning fails it
+	rm -rf _build/html _build/.doctrees _build/.jupyter_cache _build/jupyter_execute
 	$(BIN)/jupyter-book build . -W --keep-going --all
 
-test: test-clean test-export test-nbdev test-pytest test-book  ## everything CI checks
+test-repro: export mathjax  ## a second, independent build; every output must equal the first build's
+	test -d _build/.jupyter_cache || $(MAKE) test-book
+	rm -rf _build/repro
+	$(BIN)/jupyter-book build . -W --keep-going --all --path-output _build/repro >/dev/null
+	$(BIN)/python tools/check_reproducible.py _build/.jupyter_cache _build/repro/_build/.jupyter_cache
+
+timings:  ## each notebook's execution time in the last book build, slowest first
+	$(BIN)/python tools/timings.py _build/.jupyter_cache
+
+test: test-clean test-export test-workflows test-nbdev test-pytest coverage test-book  ## everything CI checks
 	@echo "make test: all checks passed"
 
 clean:  ## remove build outputs

@@ -10,6 +10,9 @@ myst-nb cell tags before the notebook is executed and rendered.
 | `#| eval: false`     | not executed (`skip-execution`), except in cells tagged          |
 |                      | `raises-exception`: the book runs those to show the error       |
 | anything else        | the line is removed (`#| export`, `#| slow`, ...)                |
+
+It also renders progress bars (tqdm) the way a terminal shows them: in cell outputs, text that a
+carriage return overwrote is dropped, so a bar appears once, in its final state.
 """
 import json
 import re
@@ -62,6 +65,27 @@ def on_source_read(app, docname, source):
     source[0] = json.dumps(nb)
 
 
+def collapse_carriage_returns(text: str) -> str:
+    """Keep, on every line, only what follows the last carriage return (as a terminal would show it)."""
+    lines = []
+    for line in text.split("\n"):
+        parts = [p for p in line.split("\r") if p.strip()]
+        lines.append(parts[-1] if parts else "")
+    return "\n".join(lines)
+
+
+def on_doctree_read(app, doctree):
+    from docutils import nodes
+    for block in doctree.findall(nodes.literal_block):
+        text = block.astext()
+        if "\r" in text:
+            new = collapse_carriage_returns(text)
+            block.children = []
+            block.append(nodes.Text(new))
+            block.rawsource = new
+
+
 def setup(app):
     app.connect("source-read", on_source_read, priority=100)
+    app.connect("doctree-read", on_doctree_read)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
