@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 MATHJAX := book/_assets/mathjax
 REPO_ROOT := $(abspath .)
 export NNBOOK_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 include mk/*.mk

@@ -22,9 +22,11 @@ def add_to_class(cls):
 def glue(name: str,  # the key the prose uses: {glue:text}`name`
          value,      # any object; its text form is stored
          display: bool = False):  # also show the value in the cell's output
-    """Store `value` under `name` in the cell's output for the book's `{glue}` roles; returns `value`."""
+    """Store `value` under `name` in the cell's output for the book's `{glue}` roles; returns `value` (NumPy scalars as Python numbers)."""
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
+    if isinstance(value, np.generic):   # np.float64(0.5) -> 0.5, so {glue:text}`name:.2f` can format it
+        value = value.item()
     bundle, metadata = format_display_data(value)
     prefix = "" if display else "application/papermill.record/"
     metadata["scrapbook"] = dict(name=name, mime_prefix=prefix)
