@@ -17,3 +17,15 @@ for _module in _MODULES:                       # importing them in this order at
             continue                           # a method added with add_to_class, not a function
         globals()[_name] = _obj
         __all__.append(_name)
+
+_LAZY = {"NNClassifier": "nnbook.estimator"}   # imports scikit-learn: loaded on first use
+__all__ += list(_LAZY)
+
+def __getattr__(name):
+    """Import the names that need heavy dependencies only when they are first used (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nnbook' has no attribute {name!r}")
