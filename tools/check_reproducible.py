@@ -2,6 +2,7 @@
 
 Every text output, every glued value and every figure's presence must be identical between the two
 builds. Only cells tagged `timing` (they report wall-clock measurements) may differ; they are listed.
+Progress bars (tqdm, on stderr) are skipped: they print elapsed times.
 
     python tools/check_reproducible.py _build/.jupyter_cache _build/repro/_build/.jupyter_cache
 """
@@ -13,6 +14,7 @@ from jupyter_cache import get_cache
 
 IGNORED_MIME = {"image/png", "image/svg+xml", "application/pdf"}   # compared by presence, not bytes
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")                             # object reprs
+PROGRESS = re.compile(r"\d+%\|")                                      # tqdm bars show elapsed times
 
 
 def executed(cache_dir):
@@ -28,6 +30,8 @@ def signature(cell):
     parts = []
     for o in cell.get("outputs", []):
         if o["output_type"] == "stream":
+            if o["name"] == "stderr" and PROGRESS.search(o["text"]):
+                continue                                             # a progress bar: its timings vary
             parts.append((o["name"], ADDRESS.sub("", o["text"])))
         elif o["output_type"] in ("display_data", "execute_result"):
             for mime, data in sorted(o.get("data", {}).items()):

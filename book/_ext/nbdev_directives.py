@@ -74,18 +74,29 @@ def collapse_carriage_returns(text: str) -> str:
     return "\n".join(lines)
 
 
-def on_doctree_read(app, doctree):
-    from docutils import nodes
-    for block in doctree.findall(nodes.literal_block):
-        text = block.astext()
-        if "\r" in text:
-            new = collapse_carriage_returns(text)
-            block.children = []
-            block.append(nodes.Text(new))
-            block.rawsource = new
+def _terminal_streams(original):
+    """Wrap myst-nb's stream merging: join each stream's pieces as a terminal would (myst-nb would put a
+    newline after every piece, turning each redraw of a progress bar into a line of its own)."""
+    def coalesce(outputs):
+        merged, streams = [], {}
+        for out in outputs or []:
+            if out.get("output_type") == "stream":
+                if out["name"] in streams:
+                    streams[out["name"]]["text"] += out["text"]
+                    continue
+                out = type(out)(out)                 # a copy: the cached notebook is not changed
+                streams[out["name"]] = out
+            merged.append(out)
+        for out in streams.values():
+            out["text"] = collapse_carriage_returns(out["text"])
+        return original(merged)
+    return coalesce
 
 
 def setup(app):
+    import myst_nb.core.render as render
+    if not getattr(render.coalesce_streams, "_nnbook", False):
+        render.coalesce_streams = _terminal_streams(render.coalesce_streams)
+        render.coalesce_streams._nnbook = True
     app.connect("source-read", on_source_read, priority=100)
-    app.connect("doctree-read", on_doctree_read)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
