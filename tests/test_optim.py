@@ -364,3 +364,37 @@ def test_initializers_have_documented_std(method, var):
     assert abs(W.mean()) <= 5 * expected / math.sqrt(n) + 1e-15
     net = NeuralNetwork([n_in, n_out, 1], init=method, seed=0)
     assert net.parameters["W1"].std() == pytest.approx(expected, rel=0.05, abs=1e-15)
+
+
+def test_update_rejects_integer_parameters():
+    with pytest.raises(TypeError, match="floating numpy array.*dtype int64"):
+        SGD().update({"w": np.zeros(3, dtype=np.int64)}, {"w": np.ones(3)})
+
+
+def test_adam_state_follows_parameter_dtype():
+    params = {"W": np.ones((3, 3), dtype=np.float32)}
+    opt = AdamOptimizer(0.01)
+    for _ in range(3):
+        opt.update(params, {"W": np.full((3, 3), 0.1)})
+    assert opt.m["W"].dtype == np.float32 and opt.v["W"].dtype == np.float32
+    # three identical gradients: m̂ = g and v̂ = g², so each step is α·g/(|g| + ε)
+    np.testing.assert_allclose(params["W"], 1 - 3 * 0.01 * 0.1 / (0.1 + 1e-8), rtol=1e-5)
+
+
+def test_train_minibatch_accepts_callable_schedule_and_optimizer_name():
+    X, y = _xor_data()
+    net = NeuralNetwork([2, 8, 1], seed=0)
+    net.train_minibatch(X, y, "sgd", epochs=3, seed=0, schedule=lambda lr0, t: lr0 / (t + 1))
+    assert net.history_["learning_rate"] == pytest.approx([0.01, 0.005, 0.01 / 3])
+
+
+def test_plot_lr_range_test_draws_three_lines():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    X, y = _xor_data(200)
+    res = lr_range_test(NeuralNetwork([2, 8, 1], seed=0), X, y, min_lr=1e-3, max_lr=1.0, num_steps=20)
+    fig, ax = plt.subplots()
+    assert nnbook.plot_lr_range_test(res, ax=ax) is ax
+    assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
+    plt.close(fig)
