@@ -27,7 +27,10 @@ def glue(name: str,  # the key the prose uses: {glue:text}`name`
     from IPython.display import display as ipy_display
     if isinstance(value, np.generic):   # np.float64(0.5) -> 0.5, so {glue:text}`name:.2f` can format it
         value = value.item()
-    bundle, metadata = format_display_data(value)
+    if isinstance(value, str):          # text glues as itself, without the quotes of its repr
+        bundle, metadata = {"text/plain": value}, {}
+    else:
+        bundle, metadata = format_display_data(value)
     prefix = "" if display else "application/papermill.record/"
     metadata["scrapbook"] = dict(name=name, mime_prefix=prefix)
     ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
