@@ -212,6 +212,8 @@ def test_data_verify_only_never_downloads(tmp_path, monkeypatch, capsys):
     def no_network(url, timeout):
         raise AssertionError("verify-only must not download")
     monkeypatch.setattr(cli, "_OPENER", no_network)
+    import nnbook.mnist as mnist      # ignore a system-wide Fashion-MNIST (Debian's dataset-fashion-mnist)
+    monkeypatch.setitem(mnist._DATASETS, "fashion-mnist", mnist._DATASETS["fashion-mnist"]._replace(system_dirs=()))
     code, out, err = run(["data", "--verify-only", "--dataset", "all", "--data-dir", str(tmp_path)], capsys)
     assert code == 1 and "MNIST: NOT OK" in err and "Fashion-MNIST" in err
     assert "nnbook: error: MNIST, Fashion-MNIST: not usable (drop --verify-only" in err
