@@ -86,7 +86,7 @@ test-repro: export mathjax  ## a second, independent build; every output must eq
 timings:  ## each notebook's execution time in the last book build, slowest first
 	$(BIN)/python tools/timings.py _build/.jupyter_cache
 
-test: test-clean test-export test-workflows test-nbdev test-pytest coverage test-book test-package  ## everything CI checks
+test: test-clean test-export test-workflows test-nbdev test-pytest coverage test-book test-book-extras test-package  ## everything CI checks
 	@echo "make test: all checks passed"
 
 clean:  ## remove build outputs

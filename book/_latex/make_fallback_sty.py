@@ -23,8 +23,10 @@ FACES = {
     "c": FREE + "FreeSerifBold.otf", "d": FREE + "FreeSerifBoldItalic.otf",
     "e": FREE + "FreeSans.otf", "f": FREE + "FreeSansOblique.otf",
     "g": FREE + "FreeSansBold.otf", "h": FREE + "FreeSansBoldOblique.otf",
-    "i": DEJAVU + "DejaVuSansMono.ttf", "j": DEJAVU + "DejaVuSansMono-Oblique.ttf",
-    "k": DEJAVU + "DejaVuSansMono-Bold.ttf", "l": DEJAVU + "DejaVuSansMono-BoldOblique.ttf",
+    # code italics are the upright faces slanted (FakeSlant): DejaVu's oblique faces do not place
+    # combining accents (v̂)
+    "i": DEJAVU + "DejaVuSansMono.ttf", "j": DEJAVU + "DejaVuSansMono.ttf",
+    "k": DEJAVU + "DejaVuSansMono-Bold.ttf", "l": DEJAVU + "DejaVuSansMono-Bold.ttf",
 }
 # fallback fonts, tried in this order (code prefers a monospaced fallback)
 FALLBACKS = {"A": FREE + "FreeMono.otf", "B": FREE + "FreeSerif.otf", "C": DEJAVU + "DejaVuSans.ttf"}
