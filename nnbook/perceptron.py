@@ -31,6 +31,15 @@ def _check_labels(y, n_samples: int):
     return y.astype(np.int64)
 
 
+def _make_rng(seed):
+    """`np.random.default_rng(seed)`, or a TypeError/ValueError that names `seed` and says what is accepted."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"seed must be None, a non-negative integer or a numpy.random.Generator, got {seed!r} "
+                      f"({e}).") from None
+
+
 class Perceptron:
     """Rosenblatt's perceptron: one threshold unit trained by the perceptron rule (§3.1).
 
@@ -67,11 +76,11 @@ class Perceptron:
         check_positive(n_features, "n_features", integer=True)
         check_positive(learning_rate, "learning_rate")
         check_choice(init, "init", {"zeros", "normal"})
+        rng = _make_rng(seed)                      # validated even when init="zeros" ignores it
         self.n_features, self.learning_rate, self.init = int(n_features), float(learning_rate), init
         if init == "zeros":
             self.w, self.b = np.zeros(self.n_features), 0.0
         else:
-            rng = np.random.default_rng(seed)
             self.w, self.b = rng.standard_normal(self.n_features), float(rng.standard_normal())
         self.updates_per_epoch: list[int] = []
         self.converged = False
@@ -284,6 +293,8 @@ def plot_perceptron(p: Perceptron, X, y, ax=None, margin: bool = True, weight_ve
     if p.n_features > 2:
         raise ValueError(f"plot_perceptron draws perceptrons with 1 or 2 inputs; this one has "
                          f"n_features = {p.n_features}. Plot two features at a time with a 2-input perceptron.")
+    if ax is not None and not hasattr(ax, "scatter"):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()) or None, got {type(ax).__name__}.")
     X = p._check_X(X)
     y = _check_labels(y, X.shape[0])
     import matplotlib.pyplot as plt
