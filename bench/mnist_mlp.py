@@ -1,15 +1,27 @@
-"""Benchmark: one epoch of MNIST training, 784-128-64-10 ReLU/softmax, Adam(lr=0.001), batch 64.
+"""Benchmark: MNIST training speed of nnbook against scikit-learn and PyTorch on the CPU.
+
+The task of every contender: the 784-128-64-10 ReLU/softmax network, Adam (lr 0.001), batch 64, pixels in
+[0, 1], the 60,000 MNIST training images; one epoch = one shuffled pass.
 
 Contenders (each in its own worker process, so each one's peak memory is its own):
-  nnbook-f32, nnbook-f64   the book's own loop: create_mini_batches + NeuralNetwork.train_step
-  sklearn-f32, sklearn-f64 MLPClassifier(solver="adam"), one partial_fit (one epoch) per round
-  torch-f32                PyTorch on the CPU, plain loop over pre-made tensors (skipped if absent)
-Epochs alternate between contenders (round-robin), so machine noise hits all of them alike. Printed:
-seconds per epoch (median/min/max), test accuracy after the same number of epochs, peak resident
-memory, the ratios against the peers, float32 matmul throughput at this network's shapes and the
-matmul-only lower bound of an epoch. Nothing is asserted: the figures are for people to read.
+  nnbook-f32, nnbook-f64   the book's own loop (what `nnbook.fit` runs): create_mini_batches + train_step,
+                           on X = X_rows.T, the (784, m) view of load_mnist's rows (samples contiguous)
+  sklearn-f32, sklearn-f64 MLPClassifier(solver="adam"), one partial_fit (= one shuffled epoch) per round
+  torch-f32                PyTorch on the CPU, a plain loop over pre-made tensors (skipped if not installed)
+Epochs alternate between the contenders (round robin), so machine noise hits all of them alike.
 
-    python bench/mnist_mlp.py --epochs 5
+Printed: seconds per epoch (median/min/max, wall clock, and the worker's CPU time), test accuracy after the
+same number of epochs (equal work), peak resident memory, the ratios against the peers, the floating-point
+work of one epoch, the machine's float32 matrix-multiply throughput at the network's shapes and the
+resulting matmul-only lower bound of an epoch, and which BLAS runs with how many threads. Nothing is
+asserted: the figures are for people to read (the README quotes them).
+
+    python bench/mnist_mlp.py                       # 5 epochs of every contender
+    python bench/mnist_mlp.py --threads 1           # BLAS (and torch) limited to one thread
+    python bench/mnist_mlp.py --capstone            # the §3.7 capstone: 3 seeds x 20 epochs via nnbook.fit
+
+`make bench` installs torch and runs it twice: with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as the environment
+sets them and with both unset.
 """
 from __future__ import annotations
 
@@ -28,20 +40,54 @@ import numpy as np
 SIZES = [784, 128, 64, 10]
 BATCH, LR = 64, 0.001
 
+# The §3.7 capstone configuration (nbs/07_mnist.ipynb, "Training strategy"): keep the two in step.
+CAPSTONE = dict(sizes=SIZES, dtype="float32", learning_rate=0.001, decay_rate=0.85, batch_size=64,
+                patience=5, n_val=6000, split_seed=0)
 
-def load(dtype):
+
+def flops_per_sample(sizes=SIZES) -> int:
+    """Multiply-adds x 2 of the matrix products of one training step, per sample.
+
+    Forward Z = W A: 2 n_l n_{l-1} per layer; backward dW = dZ A^T: the same again; backward
+    dA = W^T dZ: the same once more, except for the first layer (nobody needs dX).
+    """
+    layers = list(zip(sizes[:-1], sizes[1:]))
+    return sum(2 * n_in * n_out * (2 if l == 0 else 3) for l, (n_in, n_out) in enumerate(layers))
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return "; ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+                     f"{i.get('num_threads')} threads)" for i in threadpool_info()) or "none found"
+
+
+def limit_threads(n):
+    """Limit the BLAS of this process to n threads (None: leave the library default)."""
+    if n is None:
+        return None
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=n)
+
+
+def load(dtype, n_train=None):
+    """MNIST as load_mnist gives it, samples in rows, in `dtype` (one conversion, no extra copy)."""
     import nnbook
-    (X, y), (Xt, yt) = nnbook.load_mnist(normalize=True, flatten=True)
-    return X.astype(dtype), y, Xt.astype(dtype), yt
+    (X, y), (Xt, yt) = nnbook.load_mnist(normalize=True, flatten=True, dtype=dtype)
+    if n_train:
+        X, y = X[:n_train], y[:n_train]
+    return X, y, Xt, yt
 
 
 class NnbookWorker:
-    def __init__(self, dtype, seed):
+    def __init__(self, dtype, seed, n_train=None):
         import nnbook
         self.nnbook, self.dtype = nnbook, np.dtype(dtype)
-        X, y, self.Xt, self.yt = load(self.dtype)
-        self.X = np.ascontiguousarray(X.T)                          # (784, 60000): converted once
-        self.Y = nnbook.one_hot(y, 10, dtype=self.dtype)             # (10, 60000)
+        X_rows, y, self.Xt, self.yt = load(self.dtype, n_train)
+        self.X = X_rows.T                                     # (784, m) view: each sample a contiguous column
+        self.Y = nnbook.one_hot(y, 10, dtype=self.dtype)      # (10, m)
         self.net = nnbook.NeuralNetwork(SIZES, "relu", "softmax", init="he", seed=seed, dtype=self.dtype)
         self.opt = nnbook.AdamOptimizer(learning_rate=LR)
         self.rng = np.random.default_rng(seed)
@@ -55,12 +101,12 @@ class NnbookWorker:
 
 
 class SklearnWorker:
-    def __init__(self, dtype, seed):
+    def __init__(self, dtype, seed, n_train=None):
         import warnings
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        self.X, self.y, self.Xt, self.yt = load(np.dtype(dtype))
+        self.X, self.y, self.Xt, self.yt = load(np.dtype(dtype), n_train)
         self.clf = MLPClassifier(hidden_layer_sizes=tuple(SIZES[1:-1]), activation="relu", solver="adam",
                                  batch_size=BATCH, learning_rate_init=LR, alpha=0.0, shuffle=True,
                                  random_state=seed)
@@ -74,11 +120,11 @@ class SklearnWorker:
 
 
 class TorchWorker:
-    def __init__(self, dtype, seed):
+    def __init__(self, dtype, seed, n_train=None):
         import torch
         self.torch = torch
         torch.manual_seed(seed)
-        X, y, Xt, yt = load(np.float32)
+        X, y, Xt, yt = load(np.float32, n_train)
         self.X, self.y = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
         self.Xt, self.yt = torch.from_numpy(Xt), yt
         layers = []
@@ -109,105 +155,128 @@ WORKERS = {"nnbook-f32": (NnbookWorker, "float32"), "nnbook-f64": (NnbookWorker,
            "torch-f32": (TorchWorker, "float32")}
 
 
-def worker_main(name, seed):
+def worker_main(name, seed, threads, n_train):
     cls, dtype = WORKERS[name]
-    w = cls(dtype, seed)
-    reply = lambda obj: (sys.stdout.write(json.dumps(obj) + "\n"), sys.stdout.flush())
-    reply({"ready": True})
+    w = cls(dtype, seed, n_train)
+    limiter = limit_threads(threads)            # noqa: F841  after the imports: every BLAS/OpenMP is loaded now
+    if name.startswith("torch") and threads is not None:
+        import torch
+        torch.set_num_threads(threads)
+    info = blas_info()
+    if name.startswith("torch"):
+        import torch
+        info = f"torch {torch.__version__}, {torch.get_num_threads()} threads; {info}"
+
+    def reply(obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    reply({"ready": True, "blas": info})
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "epoch":
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             w.epoch()
-            reply({"seconds": time.perf_counter() - t0})
+            reply({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0})
         elif cmd == "finish":
             reply({"accuracy": w.accuracy(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
             return
 
 
-def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
-                         f"{i.get('num_threads')} threads)" for i in threadpool_info())
-    except ImportError:
-        return "threadpoolctl not installed"
+def matmul_lower_bound(dtype=np.float32, n_train=60000, rounds=7, repeats=100):
+    """Time the matrix products of one training step at this network's shapes (best of `rounds`).
 
-
-def matmul_lower_bound(repeats=200):
-    """Time the matrix products of one float32 training step at this network's shapes; return (s/epoch, GFLOP/s)."""
+    Returns (seconds per epoch, GFLOP/s): the time an epoch would take if it did nothing but its matrix
+    products, at the best throughput this machine showed for them.
+    """
     rng = np.random.default_rng(0)
-    f = np.float32
-    Ws = [rng.standard_normal((SIZES[i + 1], SIZES[i])).astype(f) for i in range(3)]
-    As = [rng.standard_normal((n, BATCH)).astype(f) for n in SIZES]
-    flops = 0
+    Ws = [rng.standard_normal((SIZES[i + 1], SIZES[i])).astype(dtype) for i in range(3)]
+    As = [rng.standard_normal((n, BATCH)).astype(dtype) for n in SIZES]
+
     def step():
         for l in range(3):
             Ws[l] @ As[l]                       # forward Z = W A
             As[l + 1] @ As[l].T                 # backward dW = dZ A^T (dZ has A[l+1]'s shape)
             if l > 0:
                 Ws[l].T @ As[l + 1]             # backward dA = W^T dZ (not needed for the input layer)
-    for l in range(3):
-        flops += 2 * SIZES[l + 1] * SIZES[l] * BATCH * (2 if l == 0 else 3)
     step()
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    per_step = (time.perf_counter() - t0) / repeats
-    n_steps = -(-60000 // BATCH)
-    return per_step * n_steps, flops / per_step / 1e9, flops * n_steps
+    best = np.inf
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        best = min(best, (time.perf_counter() - t0) / repeats)
+    n_steps = -(-n_train // BATCH)
+    return best * n_steps, flops_per_sample() * BATCH / best / 1e9
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--contenders", default=",".join(WORKERS))
-    ap.add_argument("--worker", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        return worker_main(args.worker, args.seed)
+def print_header(threads):
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"numpy {np.__version__}; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
+          + "  OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)")
+          + f"  threads: {threads if threads is not None else 'library default'}")
+
+
+def run_speed(args):
     names = [n for n in args.contenders.split(",") if n]
+    unknown = [n for n in names if n not in WORKERS]
+    if unknown:
+        sys.exit(f"unknown contender(s) {unknown}; choose from {', '.join(WORKERS)}")
     try:
         import torch  # noqa: F401
     except ImportError:
         if "torch-f32" in names:
-            print("torch is not installed (pip install 'nnbook[bench]'): skipping the PyTorch contender")
+            print("torch is not installed (pip install 'nnbook[bench]' or make bench): skipping the PyTorch contender")
             names.remove("torch-f32")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numpy {np.__version__}")
-    print(f"BLAS: {blas_info()}")
-    print("OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
-          + " OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
-    procs = {}
+    print_header(args.threads)
+    n_train = args.train_size
+    procs, blas = {}, {}
     for n in names:
-        p = subprocess.Popen([sys.executable, __file__, "--worker", n, "--seed", str(args.seed)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        cmd = [sys.executable, __file__, "--worker", n, "--seed", str(args.seed), "--train-size", str(n_train)]
+        if args.threads is not None:
+            cmd += ["--threads", str(args.threads)]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         procs[n] = p
-        json.loads(p.stdout.readline())          # wait until its data is loaded
+        line = p.stdout.readline()              # wait until its data is loaded
+        if not line:
+            sys.exit(f"worker {n} failed to start (see its error above)")
+        blas[n] = json.loads(line)["blas"]
+    for n in names:
+        print(f"  {n}: {blas[n]}")
     times = {n: [] for n in names}
+    cpu = {n: [] for n in names}
     for epoch in range(args.epochs):
         for n in names:                           # round robin: one epoch of each contender in turn
             p = procs[n]
-            p.stdin.write("epoch\n"); p.stdin.flush()
-            times[n].append(json.loads(p.stdout.readline())["seconds"])
+            p.stdin.write("epoch\n")
+            p.stdin.flush()
+            r = json.loads(p.stdout.readline())
+            times[n].append(r["seconds"])
+            cpu[n].append(r["cpu"])
         print(f"epoch {epoch + 1}: " + ", ".join(f"{n} {times[n][-1]:.2f}s" for n in names), flush=True)
     results = {}
     for n in names:
         p = procs[n]
-        p.stdin.write("finish\n"); p.stdin.flush()
+        p.stdin.write("finish\n")
+        p.stdin.flush()
         results[n] = json.loads(p.stdout.readline())
         p.wait()
-    lb, gflops, flop_epoch = matmul_lower_bound()
-    print(f"\nwork per epoch: {flop_epoch / 1e9:.1f} GFLOP in matrix products "
-          f"(forward WA, backward dZ A^T and W^T dZ; 60000 samples)")
-    print(f"float32 matmul throughput at these shapes: {gflops:.1f} GFLOP/s -> lower bound {lb:.2f} s/epoch\n")
-    print(f"{'contender':<12} {'median s':>9} {'min s':>7} {'max s':>7} {'test acc':>9} {'peak MB':>8}")
+    limiter = limit_threads(args.threads)        # noqa: F841  (the lower bound runs with the same threads)
+    lb, gflops = matmul_lower_bound(np.float32, n_train)
+    flop_epoch = flops_per_sample() * n_train
+    print(f"\nwork per epoch: {flop_epoch / 1e9:.1f} GFLOP in matrix products ({flops_per_sample():,} FLOP per "
+          f"sample: forward W A, backward dZ A^T and W^T dZ; {n_train} samples)")
+    print(f"float32 matmul throughput at these shapes (best of 7): {gflops:.1f} GFLOP/s "
+          f"-> lower bound {lb:.2f} s/epoch\n")
     med = {n: statistics.median(times[n]) for n in names}
+    medcpu = {n: statistics.median(cpu[n]) for n in names}
+    print(f"{'contender':<12} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'test acc':>9} {'peak MB':>8}")
     for n in names:
-        print(f"{n:<12} {med[n]:9.2f} {min(times[n]):7.2f} {max(times[n]):7.2f} "
+        print(f"{n:<12} {med[n]:9.2f} {min(times[n]):7.2f} {max(times[n]):7.2f} {medcpu[n]:7.2f} "
               f"{results[n]['accuracy']:9.4f} {results[n]['peak_mb']:8.0f}")
-    print(f"(after {args.epochs} epochs each)\n")
+    print(f"(wall-clock seconds per epoch over {args.epochs} epochs; CPU s: the worker's median CPU time per "
+          f"epoch, all threads; test accuracy after {args.epochs} epochs each)\n")
     for mine in ("nnbook-f32", "nnbook-f64"):
         if mine not in med:
             continue
@@ -215,6 +284,74 @@ def main():
             if peer in med:
                 print(f"{mine} / {peer}: {med[mine] / med[peer]:.2f}")
         print(f"{mine} / matmul lower bound: {med[mine] / lb:.2f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(times=times, cpu=cpu, results=results, lower_bound=lb, gflops=gflops,
+                           flop_epoch=flop_epoch, blas=blas, threads=args.threads, epochs=args.epochs,
+                           env={k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+                           loadavg=os.getloadavg()), f, indent=1)
+
+
+def run_capstone(args):
+    """Train the §3.7 capstone network with nnbook.fit for several seeds; print test accuracies."""
+    from functools import partial
+
+    import nnbook
+    limiter = limit_threads(args.threads)        # noqa: F841
+    print_header(args.threads)
+    print(f"BLAS: {blas_info()}")
+    c = CAPSTONE
+    dtype = np.dtype(c["dtype"])
+    (X_full, y_full), (X_test, y_test) = nnbook.load_mnist(dtype=dtype)
+    perm = np.random.default_rng(c["split_seed"]).permutation(len(X_full))
+    val_idx, train_idx = perm[:c["n_val"]], perm[c["n_val"]:]
+    X_train, y_train = X_full[train_idx].T, y_full[train_idx]
+    X_val, y_val = X_full[val_idx].T, y_full[val_idx]
+    Y_train, Y_val = nnbook.one_hot(y_train, 10, dtype), nnbook.one_hot(y_val, 10, dtype)
+    del X_full
+    print(f"capstone: {c['sizes']} relu/softmax {dtype.name}, Adam({c['learning_rate']}) with lr x "
+          f"{c['decay_rate']} per epoch, batch {c['batch_size']}, at most {args.capstone_epochs} epochs, "
+          f"early stopping patience {c['patience']} (best validation weights restored); "
+          f"{X_train.shape[1]} training / {X_val.shape[1]} validation images")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    accs = []
+    for seed in seeds:
+        net = nnbook.NeuralNetwork(c["sizes"], "relu", "softmax", dtype=dtype, seed=seed)
+        opt = nnbook.AdamOptimizer(learning_rate=c["learning_rate"])
+        t0 = time.perf_counter()
+        h = nnbook.fit(net, X_train, Y_train, X_val, Y_val, optimizer=opt, batch_size=c["batch_size"],
+                       epochs=args.capstone_epochs, schedule=partial(nnbook.exponential_decay,
+                                                                     decay_rate=c["decay_rate"]),
+                       patience=c["patience"], seed=seed, progress=False)
+        seconds = time.perf_counter() - t0
+        acc = float(np.mean(net.predict(X_test.T) == y_test))
+        accs.append(acc)
+        print(f"seed {seed}: test accuracy {acc:.4f} (best validation {h.best_val_acc:.4f} at epoch "
+              f"{h.best_epoch} of {len(h)}), {seconds:.0f} s, {seconds / len(h):.1f} s/epoch", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\ncapstone test accuracy over seeds {seeds}: mean {np.mean(accs):.4f}, min {min(accs):.4f}, "
+          f"max {max(accs):.4f} (target: mean >= 0.9800 within {args.capstone_epochs} epochs: "
+          f"{'met' if np.mean(accs) >= 0.98 else 'NOT met'}); peak memory {peak:.0f} MB")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=5, help="epochs per contender (default 5)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--contenders", default=",".join(WORKERS), help="comma-separated subset of " + ", ".join(WORKERS))
+    ap.add_argument("--threads", type=int, default=None, help="limit BLAS (and torch) threads; default: library default")
+    ap.add_argument("--train-size", type=int, default=60000, help="training images per epoch (default all 60000)")
+    ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument("--capstone", action="store_true", help="run the §3.7 capstone configuration instead")
+    ap.add_argument("--seeds", default="0,1,2", help="capstone seeds (default 0,1,2)")
+    ap.add_argument("--capstone-epochs", type=int, default=20, help="capstone epoch budget (default 20)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        return worker_main(args.worker, args.seed, args.threads, args.train_size)
+    if args.capstone:
+        return run_capstone(args)
+    return run_speed(args)
 
 
 if __name__ == "__main__":
