@@ -15,45 +15,9 @@ It also renders progress bars (tqdm) the way a terminal shows them: in cell outp
 carriage return overwrote is dropped, so a bar appears once, in its final state.
 """
 import json
-import re
 
-DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
-
-
-def convert_cell(cell: dict) -> dict:
-    """Strip nbdev directive lines from one code cell and add the matching myst-nb tags."""
-    if cell.get("cell_type") != "code":
-        return cell
-    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-    lines = source.splitlines(keepends=True)
-    keep, directives = [], []
-    for i, line in enumerate(lines):
-        m = DIRECTIVE.match(line)
-        if m and all(DIRECTIVE.match(x) or not x.strip() for x in lines[:i]):
-            directives.append(m.group(1).replace(" ", ""))
-        else:
-            keep.append(line)
-    if not directives:
-        return cell
-    tags = list(cell.setdefault("metadata", {}).get("tags", []))
-    def tag(t):
-        if t not in tags:
-            tags.append(t)
-    for d in directives:
-        if d.startswith("default_exp") or d == "hide":
-            tag("remove-cell")
-        elif d == "echo:false":
-            tag("remove-input")
-        elif d == "output:false":
-            tag("remove-output")
-        elif d == "eval:false" and "raises-exception" not in tags:
-            tag("skip-execution")
-    new_source = "".join(keep).lstrip("\n")
-    if not new_source.strip():
-        tag("remove-cell")
-    cell["source"] = new_source
-    cell["metadata"]["tags"] = tags
-    return cell
+# The mapping lives in the package (nnbook.cli, which `nnbook run` uses too): one definition for both.
+from nnbook.cli import _convert_cell as convert_cell  # noqa: E402
 
 
 def on_source_read(app, docname, source):
