@@ -8,12 +8,17 @@ import numbers
 import numpy as np
 
 # %% auto #0
-__all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice']
+__all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice', 'as_rng',
+           'check_axes', 'check_path']
 
 # %% ../nbs/00_utils.ipynb #e249b53f
 def add_to_class(cls):
     """Decorator: attach the decorated function to `cls` as a method (the book adds methods where it teaches them)."""
+    if not isinstance(cls, type):
+        raise TypeError(f"add_to_class expects a class, got {type(cls).__name__}; write @add_to_class(MyClass).")
     def wrapper(fn):
+        if not callable(fn) or not hasattr(fn, "__name__"):
+            raise TypeError(f"add_to_class decorates a function, got {type(fn).__name__}.")
         setattr(cls, fn.__name__, fn)
         return fn
     return wrapper
@@ -23,6 +28,8 @@ def glue(name: str,  # the key the prose uses: {glue:text}`name`
          value,      # any object; its text form is stored
          display: bool = False):  # also show the value in the cell's output
     """Store `value` under `name` in the cell's output for the book's `{glue}` roles; returns `value` (NumPy scalars as Python numbers)."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"glue: name must be a non-empty str (the key the prose uses), got {name!r}.")
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
     if isinstance(value, np.generic):   # np.float64(0.5) -> 0.5, so {glue:text}`name:.2f` can format it
@@ -63,6 +70,8 @@ def as_float_array(x, name: str, ndim: int | None = None, dtype=None, allow_empt
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}.")
     if dtype is not None:
+        if not (isinstance(dtype, (type, np.dtype, str)) and np.issubdtype(np.dtype(dtype), np.floating)):
+            raise TypeError(f"{name}: dtype must be a floating type such as np.float32 or np.float64, got {dtype!r}.")
         arr = arr.astype(dtype, copy=False)
     elif not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
@@ -88,3 +97,30 @@ def check_choice(value, name: str, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"Unknown {name} {value!r}; choose one of: {', '.join(sorted(choices))}.")
     return value
+
+def as_rng(seed, name: str = "seed"):
+    """`np.random.default_rng(seed)`, or a `TypeError`/`ValueError` that names the argument and what it accepts."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, numbers.Integral)):
+        raise TypeError(f"{name} must be None, a non-negative integer or a numpy.random.Generator, "
+                        f"got {type(seed).__name__} {seed!r}.")
+    if seed is not None and seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}.")
+    return np.random.default_rng(seed)
+
+def check_axes(ax, name: str = "ax"):
+    """Return `ax` if it is None or looks like a matplotlib Axes, else raise a `TypeError`."""
+    if ax is not None and not (hasattr(ax, "plot") and hasattr(ax, "figure")):
+        raise TypeError(f"{name} must be a matplotlib Axes (e.g. from plt.subplots()) or None, "
+                        f"got {type(ax).__name__}.")
+    return ax
+
+def check_path(path, name: str = "path"):
+    """Return `path` as a `pathlib.Path`, or raise a `TypeError` naming the argument."""
+    import os
+    from pathlib import Path
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        raise TypeError(f"{name} must be a non-empty str or os.PathLike (a file path), got {type(path).__name__} "
+                        f"{path!r}.")
+    return Path(path)

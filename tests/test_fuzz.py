@@ -475,6 +475,8 @@ MUTATIONS["lr_result"] = {"empty": lambda v, c, r: {}, "none": lambda v, c, r: N
                           "nan": lambda v, c, r: {**v, "loss": _set_one(v["loss"], r, np.nan)}}
 MUTATIONS["class"] = {"int": lambda v, c, r: 3, "none": lambda v, c, r: None, "string": lambda v, c, r: "cls"}
 MUTATIONS["function"] = {"int": lambda v, c, r: 3, "none": lambda v, c, r: None, "string": lambda v, c, r: "fn"}
+MUTATIONS["path_type"] = {"int": lambda v, c, r: 3, "none": lambda v, c, r: None, "list": lambda v, c, r: [str(v)],
+                          "empty": lambda v, c, r: "", "bool": lambda v, c, r: True}
 MUTATIONS["glue_name"] = {"none": lambda v, c, r: None, "int": lambda v, c, r: 3, "empty": lambda v, c, r: ""}
 MUTATIONS["layer_index"] = {"zero": lambda v, c, r: 0, "negative": lambda v, c, r: -1, "too_big": lambda v, c, r: 99,
                             "fraction": lambda v, c, r: 1.5, "string": lambda v, c, r: "1", "none": lambda v, c, r: None}
@@ -571,6 +573,10 @@ SPECS: dict[str, Callable[[], Case]] = {
     "check_choice": lambda: Case(nnbook.check_choice, {"value": "relu", "name": "activation",
                                                        "choices": set(nnbook.ACTIVATIONS)},
                                  {"value": "name"}, aliases={"value": ["activation"]}),
+    "as_rng": lambda: Case(nnbook.as_rng, {"seed": 0, "name": "seed"}, {"seed": "seed"}),
+    "check_axes": lambda: Case(nnbook.check_axes, {"ax": None}, {"ax": "ax"}),
+    "check_path": lambda: Case(nnbook.check_path, {"path": "net.npz", "name": "path"},
+                               {"path": "path_type"}),
     # ---- nnbook.perceptron
     "Perceptron": lambda: Case(nnbook.Perceptron, {"n_features": 2, "learning_rate": 1.0, "init": "normal", "seed": 0},
                                {"n_features": "pos_int", "learning_rate": "pos_float", "init": "name", "seed": "seed"}),
@@ -883,9 +889,6 @@ KNOWN_DEFECTS: list[Defect] = [
            "a non-path raises pathlib's TypeError ('expected str, bytes or os.PathLike object, not int'), which "
            "does not name the argument. Fix: `if not isinstance(path, (str, os.PathLike)): raise TypeError("
            "f'path must be a str or os.PathLike, got {type(path).__name__}')`."),
-    Defect("add_to_class", "*", "*", "nnbook/utils.py add_to_class",
-           "a non-class or non-function raises AttributeError. Fix: TypeError unless isinstance(cls, type) and "
-           "callable(fn)."),
     # ---- accepted silently (low: helpers, plots, records)
     Defect("activation_backward", "*", "*", "nnbook/activations.py activation_backward",
            "nothing is validated: mismatched shapes broadcast silently, unused arguments (Z for tanh) may be "
@@ -895,12 +898,6 @@ KNOWN_DEFECTS: list[Defect] = [
            "{'sigmoid', 'softmax'}."),
     Defect("NeuralNetwork.activation", "l", "*", "nnbook/network.py NeuralNetwork.activation",
            "any l (0, -1, 99, 1.5, '1', None) returns the hidden activation. Fix: require an integer 1 <= l <= L."),
-    Defect("as_float_array", "dtype", "int complex bool", "nnbook/utils.py as_float_array",
-           "dtype=int/complex/bool returns a non-float array from a function named as_float_array. Fix: require "
-           "np.issubdtype(np.dtype(dtype), np.floating)."),
-    Defect("glue", "name", "*", "nnbook/utils.py glue",
-           "name None/3/'' is stored, and the book's {glue} role then fails far from the cause. Fix: require a "
-           "non-empty str."),
     Defect("accuracy", "Y_true Y_pred", "negative", "nnbook/mnist.py accuracy",
            "negative class labels are compared as if valid. Fix: reject labels < 0 (as confusion_matrix does)."),
     Defect("one_hot", "dtype", "object", "nnbook/mnist.py one_hot", "dtype=object gives an object array. "
