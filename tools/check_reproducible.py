@@ -5,6 +5,10 @@ builds. Only cells tagged `timing` (they report wall-clock measurements) may dif
 Progress bars (tqdm, on stderr) are skipped: they print elapsed times.
 
     python tools/check_reproducible.py _build/.jupyter_cache _build/repro/_build/.jupyter_cache
+
+or, quicker while writing one section, execute notebooks twice here and compare (as the book runs them):
+
+    python tools/check_reproducible.py --execute nbs/07_mnist.ipynb [nbs/...]
 """
 import re
 import sys
@@ -42,8 +46,31 @@ def signature(cell):
     return parts
 
 
-def main(a, b):
-    first, second = executed(a), executed(b)
+def execute_twice(paths):
+    """Run each notebook twice in fresh kernels, with the book's cell directives; two {name: nb} dicts."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nnbook.cli import _book_convert_cell
+    first, second = {}, {}
+    for path in map(Path, paths):
+        convert, _ = _book_convert_cell(path.parent)
+        for out in (first, second):
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                convert(cell)
+            nb.cells = [c for c in nb.cells if "skip-execution" not in c.metadata.get("tags", [])]
+            NotebookClient(nb, timeout=1800, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            out[path.name] = nb
+            print(f"  executed {path.name}", flush=True)
+    return first, second
+
+
+def main(a, b, *more):
+    if a == "--execute":
+        first, second = execute_twice([b, *more])
+    else:
+        first, second = executed(a), executed(b)
     if set(first) != set(second):
         print(f"the two builds executed different notebooks: {sorted(set(first) ^ set(second))}")
         return 1
@@ -70,4 +97,4 @@ def main(a, b):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:]))
