@@ -9,7 +9,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice', 'as_rng',
-           'check_axes', 'check_path']
+           'check_axes', 'check_path', 'progress_bar']
 
 # %% ../nbs/00_utils.ipynb #e249b53f
 def add_to_class(cls):
@@ -124,3 +124,15 @@ def check_path(path, name: str = "path"):
         raise TypeError(f"{name} must be a non-empty str or os.PathLike (a file path), got {type(path).__name__} "
                         f"{path!r}.")
     return Path(path)
+
+def progress_bar(iterable=None, enabled: bool = True, **kwargs):
+    """A tqdm progress bar (`tqdm.auto`: a widget in Jupyter, text in a terminal), or a silent one if not `enabled`.
+
+    tqdm is imported here, not at `import nnbook`; without ipywidgets the plain text bar is used.
+    """
+    try:
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
+    return tqdm(iterable, disable=not enabled, **kwargs)

@@ -575,6 +575,8 @@ SPECS: dict[str, Callable[[], Case]] = {
                                  {"value": "name"}, aliases={"value": ["activation"]}),
     "as_rng": lambda: Case(nnbook.as_rng, {"seed": 0, "name": "seed"}, {"seed": "seed"}),
     "check_axes": lambda: Case(nnbook.check_axes, {"ax": None}, {"ax": "ax"}),
+    "progress_bar": lambda: Case(lambda **kw: list(nnbook.progress_bar(**kw)), {"iterable": [1, 2], "enabled": False},
+                                 {}),
     "check_path": lambda: Case(nnbook.check_path, {"path": "net.npz", "name": "path"},
                                {"path": "path_type"}),
     # ---- nnbook.perceptron
