@@ -838,10 +838,10 @@ def plot_history(history: History, axes=None, label: str | None = None):
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes = np.asarray(axes).ravel()
-    if len(axes) < 2:
-        raise ValueError(f"axes must hold two matplotlib Axes (loss, accuracy), got {len(axes)}.")
     for ax in axes:
         check_axes(ax, "axes")
+    if len(axes) < 2:
+        raise ValueError(f"axes must hold two matplotlib Axes (loss, accuracy), got {len(axes)}.")
     prefix = f"{label}: " if label else ""
     for ax, metric, name in zip(axes, ("loss", "acc"), ("cross-entropy loss", "accuracy")):
         line, = ax.plot(history.epoch, getattr(history, f"train_{metric}"), label=f"{prefix}training")
