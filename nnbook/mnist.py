@@ -778,9 +778,9 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
             try:
                 total += network.train_step(Xb, Yb, optimizer, l2=l2)
             except _NonFiniteLoss:
-                raise ValueError(f"The loss became non-finite at epoch {epoch}, batch {n_batches} (learning rate "
-                                 f"{optimizer.learning_rate:g}, batch size {batch_size}). Lower the learning "
-                                 f"rate, or check the inputs for NaN/huge values (normalise them).") from None
+                raise ValueError(f"The loss became non-finite (NaN or inf) at epoch {epoch}, batch {n_batches} "
+                                 f"(learning rate {optimizer.learning_rate:g}, batch size {batch_size}). Lower the "
+                                 f"learning rate, or check the inputs for NaN/huge values (normalise them).") from None
             n_batches += 1
         h = history
         h.epoch.append(epoch + 1)
