@@ -331,7 +331,7 @@ def one_hot(labels, n_classes: int | None = None, dtype=np.float64) -> np.ndarra
     """
     try:
         out_dtype = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         out_dtype = None
     if out_dtype is None or out_dtype.kind not in "biufc":
         raise TypeError(f"dtype must be a numeric dtype such as np.float32 or np.float64, got {dtype!r}.")

@@ -53,7 +53,7 @@ def _check_dtype(dtype) -> np.dtype:
     """`dtype` as np.float32 or np.float64, or a TypeError saying so."""
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         dt = None
     if dt not in (np.float32, np.float64):
         raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}.")

@@ -555,9 +555,9 @@ def plot_lr_range_test(result: dict, ax=None):
     check_axes(ax)
     keys = ("learning_rate", "loss", "raw_loss", "suggested")
     if not isinstance(result, dict) or not all(k in result for k in keys):
+        got = f"a dict with keys {list(result)}" if isinstance(result, dict) else type(result).__name__
         raise TypeError(f"result must be the dict returned by lr_range_test, with keys {', '.join(keys)}; "
-                        f"got {type(result).__name__}" + (f" with keys {sorted(result)}" if isinstance(result, dict) else "")
-                        + ".")
+                        f"got {got}.")
     curves = {k: as_float_array(result[k], f"result[{k!r}]", ndim=1, allow_empty=True) for k in keys[:3]}
     if not len(curves["learning_rate"]) == len(curves["loss"]) == len(curves["raw_loss"]):
         raise ValueError(f"result's learning_rate, loss and raw_loss must have one entry per step, got lengths "
