@@ -132,7 +132,8 @@ def gelu(Z):
     """
     Z = _as_array(Z)
     Zc = np.clip(Z, -10, 10)
-    return 0.5 * Z * (1 + np.tanh(_GELU_C * (Zc + 0.044715 * Zc ** 3)))
+    # below -10 the bracket is exactly 0; the factor max(Z, -10) keeps gelu(-inf) = 0 instead of -inf·0 = NaN
+    return 0.5 * np.maximum(Z, -10) * (1 + np.tanh(_GELU_C * (Zc + 0.044715 * Zc ** 3)))
 
 def gelu_derivative(Z):
     """Exact derivative of the tanh-approximated GELU, elementwise (§3.2). Z: array_like, any shape."""
@@ -174,6 +175,9 @@ def softmax(Z, axis: int = 0, temperature: float = 1.0):
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not -Z.ndim <= axis < Z.ndim:
         raise ValueError(f"axis must be an integer in [{-Z.ndim}, {Z.ndim - 1}] for Z of shape {Z.shape}, "
                          f"got {axis!r}; use axis=0 for (classes, batch) arrays.")
+    if Z.shape[axis] == 0:
+        raise ValueError(f"Z has no classes along axis {axis} (shape {Z.shape}); softmax needs at least one "
+                         "score per distribution.")
     check_positive(temperature, "temperature")
     S = (Z - Z.max(axis=axis, keepdims=True)) / temperature   # shift first: the largest exponent is e^0 = 1
     E = np.exp(S)
@@ -197,6 +201,8 @@ def softmax_jacobian(z, temperature: float = 1.0):
     if z.ndim != 1:
         raise ValueError(f"z must be one vector of scores, shape (n_classes,), got shape {z.shape}; "
                          "for a batch, take one column at a time.")
+    if z.size == 0:
+        raise ValueError("z is empty (shape (0,)); pass one score per class, e.g. [2.0, 1.0, 0.1].")
     s = softmax(z, temperature=temperature)
     return (np.diag(s) - np.outer(s, s)) / temperature
 
@@ -238,7 +244,21 @@ def activation_backward(name: str, dA, Z, A):
     -------
     ndarray, shape (n_l, batch)
         Elementwise activations give dA ⊙ g'(Z); softmax (per column) gives A ⊙ (dA − Σ_k A_k dA_k).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unknown `name`, an argument that is not a real numeric array, or shapes that differ.
     """
+    check_choice(name, "activation", ACTIVATIONS)
+    for label, x in (("dA", dA), ("Z", Z), ("A", A)):       # O(1) checks: this runs once per layer
+        if np.asarray(x).dtype.kind not in "biuf":
+            raise TypeError(f"activation_backward: {label} must be a real numeric array of shape (n_l, batch), "
+                            f"got {type(x).__name__} of dtype {np.asarray(x).dtype}.")
+    if not np.shape(dA) == np.shape(Z) == np.shape(A):
+        raise ValueError(f"activation_backward: dA, Z and A must have the same shape (n_l, batch), got "
+                         f"{np.shape(dA)}, {np.shape(Z)} and {np.shape(A)}; pass the cached Z and A of the "
+                         "layer whose output gradient is dA.")
     if name == "softmax":
         return A * (dA - np.sum(A * dA, axis=0, keepdims=True))
     if name == "sigmoid":
@@ -247,4 +267,4 @@ def activation_backward(name: str, dA, Z, A):
         return dA * (1 - A * A)
     if name == "relu":
         return dA * (Z > 0)
-    return dA * get_activation(name).derivative(Z)
+    return dA * ACTIVATIONS[name].derivative(Z)

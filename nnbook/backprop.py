@@ -36,7 +36,11 @@ class LossGradient(np.ndarray):
     (`2 * dA`, `dA[:, :3]`) always takes the general path.
     """
     def __new__(cls, dA, delta, activation: str):
+        check_choice(activation, "activation", ("sigmoid", "softmax"))
         obj = np.asarray(dA).view(cls)
+        for name, x in (("dA", obj), ("delta", np.asarray(delta))):
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"LossGradient: {name} must be a real numeric array, got dtype {x.dtype}.")
         if np.shape(delta) != obj.shape:
             raise ValueError(f"LossGradient: delta has shape {np.shape(delta)} but dA has shape {obj.shape}; "
                              "they must match.")
@@ -234,6 +238,8 @@ def backward(self, dA, cache, l2: float = 0.0) -> dict:
     return {k: grads[k] for k in self.parameters}
 
 # %% ../nbs/04_backprop.ipynb #be3cc660
+from .utils import as_rng
+
 class GradientCheckResult(dict):
     """What `gradient_check` returns: a dict {parameter name: relative error}, with the details as attributes.
 
@@ -401,6 +407,7 @@ def gradient_check(network, X, Y, epsilon: float = 1e-7, loss=None, l2: float = 
         raise ValueError(f"l2 must be a non-negative number, got {l2!r}.")
     if max_entries is not None:
         check_positive(max_entries, "max_entries", integer=True)
+    rng = as_rng(seed, "seed")                                # chooses the entries (max_entries)
     loss_name, loss_fn = _resolve_loss(loss, network)
 
     net = copy.copy(network)                                  # float64 copy: the caller's network is untouched
@@ -423,7 +430,6 @@ def gradient_check(network, X, Y, epsilon: float = 1e-7, loss=None, l2: float = 
                       f"with all-zero inputs?). Use random non-zero biases, other inputs, or a smooth "
                       f"activation for the check.", RuntimeWarning, stacklevel=2)
 
-    rng = np.random.default_rng(seed)
     # The numerical side is computed in extended precision where the platform has it (x86: np.longdouble),
     # for the named losses: its rounding floor u·|J|/(ε·|g|) then drops ~2000×, far below 1e-7.
     extended = _EXTENDED is not None and loss_name in LOSSES and loss_fn is LOSSES[loss_name]

@@ -186,6 +186,8 @@ def predict(self, X):
     return A
 
 # %% ../nbs/05_mlp.ipynb #d144dcca
+from .utils import as_rng
+
 def _check_dataset_args(n_samples, noise, n_classes: int):
     check_positive(n_samples, "n_samples", integer=True)
     if n_samples < n_classes:
@@ -230,7 +232,7 @@ def make_circles_data(n_samples: int = 1000, noise: float = 0.1, seed=0, factor:
     _check_dataset_args(n_samples, noise, 2)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"factor must be in (0, 1) (inner radius / outer radius), got {factor!r}.")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     parts = []
     for radius, n in zip((1.0, float(factor)), _class_sizes(n_samples, 2)):
         angle = rng.uniform(0, 2 * np.pi, n)
@@ -267,7 +269,7 @@ def make_spiral(n_samples: int = 1000, noise: float = 0.1, seed=0, n_arms: int =
         raise ValueError(f"n_arms must be at least 2 (one class per arm), got {n_arms}.")
     check_positive(turns, "turns")
     _check_dataset_args(n_samples, noise, n_arms)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     parts = []
     for k, n in enumerate(_class_sizes(n_samples, n_arms)):
         r = rng.uniform(0.05, 1.0, n)
@@ -301,7 +303,7 @@ def make_checkerboard(n_samples: int = 1000, noise: float = 0.0, seed=0, n_tiles
     if n_tiles < 2:
         raise ValueError(f"n_tiles must be at least 2 to make a checkerboard, got {n_tiles}.")
     _check_dataset_args(n_samples, noise, 2)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     cols, rows = np.meshgrid(np.arange(n_tiles), np.arange(n_tiles))
     tiles = np.column_stack([cols.ravel(), rows.ravel()])
     parts = []
@@ -380,8 +382,18 @@ def plot_decision_boundary(predict, X, y=None, ax=None, resolution: int = 200, m
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap, to_rgb
 
+    from nnbook.utils import check_axes
+    check_axes(ax)
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
+        raise TypeError(f"margin must be a number (a fraction of the data's range, e.g. 0.1), got {margin!r}.")
+    if not 0 <= margin < np.inf:
+        raise ValueError(f"margin must be a finite number >= 0 (a fraction of the data's range), got {margin!r}.")
     XX, YY, out = _grid_outputs(predict, X, check_positive(resolution, "resolution", integer=True), margin)
     X = np.asarray(X, dtype=float)
+    if y is not None:
+        y = as_float_array(y, "y").ravel()
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} samples; pass one label per row of X.")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4.0))
     if out.ndim == 2:                                           # probabilities of class 1, or labels
@@ -408,9 +420,6 @@ def plot_decision_boundary(predict, X, y=None, ax=None, resolution: int = 200, m
                   extent=(XX.min(), XX.max(), YY.min(), YY.max()))
         point_cmap = ListedColormap(plt.get_cmap("tab10").colors[:k])
     if y is not None:
-        y = np.asarray(y).ravel()
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} samples; pass one label per row of X.")
         vmax = 1 if point_cmap == cmap else None
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap=point_cmap, s=point_size, edgecolors="k", linewidths=0.4,
                    vmin=0 if vmax else None, vmax=vmax)
@@ -442,6 +451,8 @@ def plot_losses(histories: dict, ax=None, log: bool = True, title: str | None = 
 
     if not isinstance(histories, dict) or not histories:
         raise TypeError(f"histories must be a non-empty dict label -> list of losses, got {type(histories).__name__}.")
+    from nnbook.utils import check_axes
+    check_axes(ax)
     if ax is None:
         _, ax = plt.subplots()
     for label, losses in histories.items():
@@ -483,6 +494,7 @@ def plot_boundary_grid(panels: dict, X=None, y=None, ncols: int = 3, panel_size:
     if not isinstance(panels, dict) or not panels:
         raise TypeError(f"panels must be a non-empty dict title -> predict, got {type(panels).__name__}.")
     check_positive(ncols, "ncols", integer=True)
+    check_positive(panel_size, "panel_size")
     ncols = min(ncols, len(panels))
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows), squeeze=False)

@@ -27,6 +27,8 @@ __all__ = ['FASHION_CLASSES', 'parse_idx', 'read_idx', 'write_idx', 'get_data_di
            'plot_history', 'plot_confusion_matrix', 'save_network', 'load_network']
 
 # %% ../nbs/07_mnist.ipynb #94e284b7
+from .utils import check_path
+
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
                0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 _IDX_CODES = {dt.newbyteorder("="): code for code, dt in _IDX_DTYPES.items()}
@@ -97,7 +99,7 @@ def read_idx(path) -> np.ndarray:
     numpy.ndarray
         Shape and dtype from the IDX header (MNIST images: ``(n, 28, 28)`` uint8; labels: ``(n,)`` uint8).
     """
-    path = Path(path)
+    path = check_path(path, "path")
     return parse_idx(_decompress(path.read_bytes(), str(path)), str(path))
 
 
@@ -132,6 +134,7 @@ def write_idx(path, array) -> Path:
     pathlib.Path
         The written path.
     """
+    path = check_path(path, "path")
     arr = np.asarray(array)
     native = arr.dtype.newbyteorder("=")
     if native not in _IDX_CODES:
@@ -141,7 +144,6 @@ def write_idx(path, array) -> Path:
         raise ValueError(f"array must have 1 to 255 dimensions, got shape {arr.shape}.")
     header = bytes([0, 0, _IDX_CODES[native], arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
     data = header + np.ascontiguousarray(arr, dtype=native.newbyteorder(">")).tobytes()
-    path = Path(path)
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
     _atomic_write(path, data)
@@ -278,6 +280,9 @@ def download_dataset(name: str = "mnist", data_dir=None, mirrors=None, opener=No
         raise TypeError(f"mirrors must be a list of base URLs (str), e.g. ['https://example.org/mnist/'], "
                         f"got {mirrors!r}.")
     mirrors = spec.mirrors if mirrors is None else tuple(mirrors)
+    if not mirrors:
+        raise ValueError("mirrors is empty; pass at least one base URL, e.g. ['https://example.org/mnist/'], "
+                         "or None for the dataset's public mirrors.")
     check_positive(timeout, "timeout")
     opener = _urlopen if opener is None else opener
     for fname, md5 in spec.files.values():
@@ -324,6 +329,14 @@ def one_hot(labels, n_classes: int | None = None, dtype=np.float64) -> np.ndarra
     numpy.ndarray, shape (n_classes, m)
         ``Y[k, i] = 1`` if ``labels[i] == k`` else 0. Transpose for samples-in-rows data.
     """
+    try:
+        out_dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        out_dtype = None
+    if out_dtype is None or out_dtype.kind not in "biufc":
+        raise TypeError(f"dtype must be a numeric dtype such as np.float32 or np.float64, got {dtype!r}.")
+    if n_classes is not None:
+        check_positive(n_classes, "n_classes", integer=True)
     y = np.asarray(labels)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D array of class indices, got shape {y.shape}.")
@@ -332,13 +345,11 @@ def one_hot(labels, n_classes: int | None = None, dtype=np.float64) -> np.ndarra
             raise TypeError(f"labels must be integers, got dtype {y.dtype} with non-integer values; "
                             f"use y.astype(int) if they are class indices.")
         y = y.astype(np.int64)
-    if n_classes is None:
-        n_classes = int(y.max()) + 1
-    n_classes = int(n_classes)
+    n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
     if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(f"labels must lie in 0..{n_classes - 1} (n_classes={n_classes}), got values from "
                          f"{y.min()} to {y.max()}.")
-    Y = np.zeros((n_classes, y.size), dtype=dtype)
+    Y = np.zeros((n_classes, y.size), dtype=out_dtype)
     Y[y, np.arange(y.size)] = 1
     return Y
 
@@ -463,7 +474,10 @@ def show_images(images, titles=None, ncols: int = 10, axes=None, cmap: str = "gr
     numpy.ndarray of Axes
     """
     import matplotlib.pyplot as plt
-    images = np.asarray(images)
+    from nnbook.utils import as_float_array, check_axes
+    images = as_float_array(images, "images", allow_empty=True)
+    check_positive(ncols, "ncols", integer=True)
+    check_positive(size, "size")
     if images.ndim == 2:
         side = int(round(np.sqrt(images.shape[1])))
         if side * side != images.shape[1]:
@@ -479,6 +493,8 @@ def show_images(images, titles=None, ncols: int = 10, axes=None, cmap: str = "gr
         _, axes = plt.subplots(nrows, min(ncols, n), figsize=(size * min(ncols, n), size * nrows * 1.15),
                                squeeze=False)
     axes = np.asarray(axes).ravel()
+    for ax in axes:
+        check_axes(ax, "axes")
     if len(axes) < n:
         raise ValueError(f"axes holds {len(axes)} axes, fewer than the {n} images.")
     for i, ax in enumerate(axes):
@@ -542,6 +558,9 @@ def accuracy(Y_true, Y_pred) -> float:
     if y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError(f"Y_true and Y_pred must describe the same non-empty set of samples; got {y_true.size} "
                          f"and {y_pred.size} labels (shapes {np.shape(Y_true)} and {np.shape(Y_pred)}).")
+    if min(y_true.min(), y_pred.min()) < 0:
+        raise ValueError(f"class labels must be >= 0 (class indices 0..n_classes-1), got values down to "
+                         f"{min(y_true.min(), y_pred.min())}.")
     return float(np.mean(y_true == y_pred))
 
 
@@ -560,6 +579,8 @@ def confusion_matrix(Y_true, Y_pred, n_classes: int | None = None) -> np.ndarray
     numpy.ndarray of int64, shape (n_classes, n_classes)
         Rows: true class; columns: predicted class. The diagonal holds the correct predictions.
     """
+    if n_classes is not None:
+        check_positive(n_classes, "n_classes", integer=True)
     y_true, y_pred = _as_labels(Y_true, "Y_true"), _as_labels(Y_pred, "Y_pred")
     if y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError(f"Y_true and Y_pred must have the same number of samples, got {y_true.size} and {y_pred.size}.")
@@ -613,6 +634,9 @@ def _evaluate(network, X, Y, batch_size: int = 8192):
     return total_loss / m, correct / m
 
 # %% ../nbs/07_mnist.ipynb #4630b81d
+from .optim import _NonFiniteLoss
+from .utils import as_rng
+
 class History:
     """What `fit` measured, one entry per epoch (lists of floats), plus the early-stopping outcome.
 
@@ -738,7 +762,7 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         raise TypeError(f"schedule must be None, a name in nnbook.SCHEDULES or a function (initial_lr, epoch) -> lr, "
                         f"got {type(schedule).__name__}.")
 
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     m = X.shape[1]
     sub = np.sort(rng.choice(m, train_eval_size, replace=False)) if train_eval_size and train_eval_size < m else None
     X_eval, Y_eval = (X, Y) if sub is None else (X[:, sub], Y[:, sub])
@@ -751,7 +775,12 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
             optimizer.learning_rate = schedule(initial_lr, epoch)
         total, n_batches = 0.0, 0
         for Xb, Yb in create_mini_batches(X, Y, batch_size, rng):
-            total += network.train_step(Xb, Yb, optimizer, l2=l2)
+            try:
+                total += network.train_step(Xb, Yb, optimizer, l2=l2)
+            except _NonFiniteLoss:
+                raise ValueError(f"The loss became non-finite (NaN or inf) at epoch {epoch}, batch {n_batches} "
+                                 f"(learning rate {optimizer.learning_rate:g}, batch size {batch_size}). Lower the "
+                                 f"learning rate, or check the inputs for NaN/huge values (normalise them).") from None
             n_batches += 1
         h = history
         h.epoch.append(epoch + 1)
@@ -803,11 +832,16 @@ def plot_history(history: History, axes=None, label: str | None = None):
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+    from nnbook.utils import check_axes
     if not isinstance(history, History):
         raise TypeError(f"history must be the History returned by fit, got {type(history).__name__}.")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes = np.asarray(axes).ravel()
+    for ax in axes:
+        check_axes(ax, "axes")
+    if len(axes) < 2:
+        raise ValueError(f"axes must hold two matplotlib Axes (loss, accuracy), got {len(axes)}.")
     prefix = f"{label}: " if label else ""
     for ax, metric, name in zip(axes, ("loss", "acc"), ("cross-entropy loss", "accuracy")):
         line, = ax.plot(history.epoch, getattr(history, f"train_{metric}"), label=f"{prefix}training")
@@ -821,6 +855,13 @@ def plot_history(history: History, axes=None, label: str | None = None):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     return axes
+
+
+def _as_sequence(x, name: str = "class_names"):
+    """`x` as a list, or a TypeError for a non-sequence (a number, a lone string)."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{name} must be a sequence of names, e.g. ['cat', 'dog'], got {type(x).__name__}.")
+    return list(x)
 
 
 def plot_confusion_matrix(cm, ax=None, class_names=None, normalize: bool = False):
@@ -841,16 +882,24 @@ def plot_confusion_matrix(cm, ax=None, class_names=None, normalize: bool = False
     matplotlib Axes
     """
     import matplotlib.pyplot as plt
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+    from nnbook.utils import as_float_array, check_axes
+    check_axes(ax)
+    cm = as_float_array(cm, "cm", ndim=2)
+    if cm.shape[0] != cm.shape[1]:
         raise ValueError(f"cm must be a square (k, k) matrix, got shape {cm.shape}.")
+    if cm.min() < 0 or not np.all(cm == np.round(cm)):
+        raise ValueError("cm must hold counts (non-negative integers), as confusion_matrix returns them; to "
+                         "show each row as fractions of its true class, pass the counts with normalize=True.")
     k = cm.shape[0]
+    names = [str(i) for i in range(k)] if class_names is None else [str(c) for c in _as_sequence(class_names)]
+    if len(names) != k:
+        raise ValueError(f"class_names must have one name per class ({k}), got {len(names)}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.6, 5))
+    cm = cm.astype(np.int64)
     values = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     off = np.where(np.eye(k, dtype=bool), np.nan, values)         # colour the errors, not the diagonal
     ax.imshow(off, cmap="Reds")
-    names = [str(i) for i in range(k)] if class_names is None else list(class_names)
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
     ax.grid(False)
@@ -891,10 +940,10 @@ def save_network(network: NeuralNetwork, path) -> Path:
     config = dict(layer_sizes=network.layer_sizes, hidden_activation=network.hidden_activation,
                   output_activation=network.output_activation, init=network.init,
                   dtype=network.dtype.name, dropout=network.dropout)
+    path = check_path(path, "path")
     buffer = io.BytesIO()
     np.savez(buffer, __format__=np.array(_FORMAT), __version__=np.array(_FORMAT_VERSION),
              config=np.array(json.dumps(config)), **network.parameters)
-    path = Path(path)
     _atomic_write(path, buffer.getvalue())
     return path
 
@@ -910,31 +959,52 @@ def load_network(path) -> NeuralNetwork:
     -------
     NeuralNetwork
         Ready for `predict`; its dropout rate is restored (inactive at inference).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at `path`.
+    ValueError
+        The file is not one that `save_network` wrote (another format, a directory), was written by a
+        newer nnbook, or is truncated or corrupt; the message names the path.
     """
-    import zipfile
-    path = Path(path)
+    path = check_path(path, "path")
     not_ours = f"{path} is not an nnbook network file (one written by nnbook.save_network)"
     try:
-        with np.load(path, allow_pickle=False) as f:
-            contents = {k: f[k] for k in f.files}
+        fh = open(path, "rb")                     # we open (and close) it: np.load leaks a handle on bad zips
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file; save a network first with nnbook.save_network(net, path).") from None
-    except (AttributeError, TypeError, ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"{not_ours}: numpy cannot read it as an .npz archive ({e}).") from None
+    except IsADirectoryError:
+        raise ValueError(f"{not_ours}: it is a directory.") from None
+    with fh:
+        try:
+            with np.load(fh, allow_pickle=False) as f:
+                contents = {k: f[k] for k in f.files}
+        except Exception as e:                    # noqa: BLE001 - whatever a damaged zip raises, it is damaged
+            raise ValueError(f"{not_ours}, or it is truncated or corrupt: numpy cannot read it as an .npz "
+                             f"archive ({type(e).__name__}: {e}).") from None
     if "__format__" not in contents or str(contents["__format__"]) != _FORMAT:
         raise ValueError(f"{not_ours}: it has no '__format__' entry equal to {_FORMAT!r}.")
-    version = int(contents["__version__"])
+    corrupt = f"{path} is a corrupt nnbook network file; save the network again"
+    try:
+        version = int(contents["__version__"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{corrupt} (its '__version__' entry is missing or not an integer).") from None
     if version > _FORMAT_VERSION:
         raise ValueError(f"{path} was written by a newer nnbook (format version {version}; this nnbook reads "
                          f"up to {_FORMAT_VERSION}); upgrade nnbook.")
-    config = json.loads(str(contents["config"]))
+    try:
+        config = json.loads(str(contents["config"]))
+        net = NeuralNetwork(config["layer_sizes"], hidden_activation=config["hidden_activation"],
+                            output_activation=config["output_activation"], init=config["init"],
+                            dtype=np.dtype(config["dtype"]), dropout=config["dropout"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{corrupt} (its 'config' entry cannot be read: {type(e).__name__}: {e}).") from None
     arrays = {k: v for k, v in contents.items() if not k.startswith("__") and k != "config"}
-    net = NeuralNetwork(config["layer_sizes"], hidden_activation=config["hidden_activation"],
-                        output_activation=config["output_activation"], init=config["init"],
-                        dtype=np.dtype(config["dtype"]), dropout=config["dropout"])
     for k, P in net.parameters.items():
-        if k not in arrays or arrays[k].shape != P.shape:
-            raise ValueError(f"{path}: parameter {k} is missing or has the wrong shape "
-                             f"({arrays[k].shape if k in arrays else 'missing'}, expected {P.shape}); the file is corrupt.")
+        if k not in arrays or arrays[k].shape != P.shape or arrays[k].dtype.kind != "f":
+            raise ValueError(f"{path}: parameter {k} is missing or has the wrong shape or dtype "
+                             f"({(arrays[k].shape, arrays[k].dtype.name) if k in arrays else 'missing'}, expected "
+                             f"{P.shape} floats); the file is corrupt.")
         net.parameters[k] = arrays[k].astype(net.dtype)
     return net

@@ -14,6 +14,8 @@ from .utils import add_to_class, check_choice
 __all__ = ['INITIALIZERS', 'init_std', 'initialize_parameters', 'NeuralNetwork', 'forward', 'check_shapes', 'plot_network']
 
 # %% ../nbs/03_forward.ipynb #baa43a44
+from .utils import as_rng, check_positive
+
 INITIALIZERS = ("zeros", "small", "xavier", "lecun", "he")
 
 def init_std(method: str,  # one of `INITIALIZERS`
@@ -25,6 +27,9 @@ def init_std(method: str,  # one of `INITIALIZERS`
     "zeros": 0; "small": 0.01 (the classic `* 0.01`); "xavier": √(2/(n_in + n_out)) (Glorot & Bengio 2010);
     "lecun": √(1/n_in); "he": √(2/n_in) (He et al. 2015, for ReLU).
     """
+    check_choice(method, "init", INITIALIZERS)
+    check_positive(n_in, "n_in", integer=True)
+    check_positive(n_out, "n_out", integer=True)
     stds = {
         "zeros": 0.0,
         "small": 0.01,
@@ -32,7 +37,7 @@ def init_std(method: str,  # one of `INITIALIZERS`
         "lecun": np.sqrt(1.0 / n_in),
         "he": np.sqrt(2.0 / n_in),
     }
-    return float(stds[check_choice(method, "init", stds)])
+    return float(stds[method])
 
 def _check_layer_sizes(layer_sizes) -> list:
     """`layer_sizes` as a list of Python ints, or a ValueError saying what a valid one looks like."""
@@ -43,6 +48,16 @@ def _check_layer_sizes(layer_sizes) -> list:
         raise ValueError(f"layer_sizes must be a list of at least two positive integers "
                          f"[n_features, hidden..., n_outputs], e.g. [2, 4, 1]; got {layer_sizes!r}.")
     return [int(n) for n in sizes]
+
+def _check_dtype(dtype) -> np.dtype:
+    """`dtype` as np.float32 or np.float64, or a TypeError saying so."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}.")
+    return dt
 
 def initialize_parameters(layer_sizes, init: str = "he", rng=None, dtype=np.float64) -> dict:
     """Initial parameters of a fully connected network (§3.3).
@@ -56,6 +71,7 @@ def initialize_parameters(layer_sizes, init: str = "he", rng=None, dtype=np.floa
     rng : int, numpy.random.Generator or None
         Seed or generator for the weights (None: fresh entropy, not reproducible).
     dtype : numpy dtype, default float64
+        float64 or float32 (an integer dtype would truncate the small random weights to zeros).
 
     Returns
     -------
@@ -63,7 +79,8 @@ def initialize_parameters(layer_sizes, init: str = "he", rng=None, dtype=np.floa
         `W{l}` of shape (n_l, n_{l-1}) drawn from N(0, init_std²) and `b{l}` zeros of shape (n_l, 1), l = 1..L.
     """
     sizes = _check_layer_sizes(layer_sizes)
-    rng = np.random.default_rng(rng)
+    dtype = _check_dtype(dtype)
+    rng = as_rng(rng, "rng")
     params = {}
     for l in range(1, len(sizes)):
         n_in, n_out = sizes[l - 1], sizes[l]
@@ -121,7 +138,7 @@ class NeuralNetwork:
         self.layer_sizes = sizes
         self.hidden_activation, self.output_activation = hidden_activation, output_activation
         self.init, self.dtype, self.dropout = init, dtype, float(dropout)
-        self.rng = np.random.default_rng(seed)
+        self.rng = as_rng(seed, "seed")
         self.parameters = initialize_parameters(self.layer_sizes, init, self.rng, dtype)
 
     @property
@@ -131,6 +148,8 @@ class NeuralNetwork:
 
     def activation(self, l: int) -> str:
         """Name of the activation of layer `l` (1..L)."""
+        if isinstance(l, bool) or not isinstance(l, numbers.Integral) or not 1 <= l <= self.L:
+            raise ValueError(f"layer l must be an integer in 1..{self.L} (layers with parameters), got {l!r}.")
         return self.output_activation if l == self.L else self.hidden_activation
 
     def __repr__(self):
@@ -310,13 +329,18 @@ def plot_network(network,               # a NeuralNetwork with at most `max_unit
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
+    from nnbook.utils import as_float_array, check_axes
+    if not isinstance(network, NeuralNetwork):
+        raise TypeError(f"network must be a NeuralNetwork, got {type(network).__name__}.")
+    check_axes(ax)
+    check_positive(max_units, "max_units", integer=True)
     sizes, params = list(network.layer_sizes), network.parameters
     if max(sizes) > max_units:
         raise ValueError(f"plot_network draws at most max_units={max_units} units per layer, but layer_sizes is "
                          f"{sizes}; pass a larger max_units or draw a smaller network.")
     values = None
     if x is not None:
-        x = np.asarray(x, dtype=float)
+        x = as_float_array(x, "x")
         if x.shape not in ((sizes[0],), (sizes[0], 1)):
             raise ValueError(f"x must be one example of shape ({sizes[0]},) or ({sizes[0]}, 1), got {x.shape}.")
         _, cache = network.forward(x.reshape(-1, 1))

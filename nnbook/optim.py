@@ -22,6 +22,8 @@ __all__ = ['Adam', 'OPTIMIZERS', 'SCHEDULES', 'create_mini_batches', 'Optimizer'
            'inverse_time_decay', 'cosine_warm_restarts', 'get_schedule', 'lr_range_test', 'plot_lr_range_test']
 
 # %% ../nbs/06_optimization.ipynb #f1853b73
+from .utils import as_rng
+
 def _check_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer (1 = pure SGD, m = full batch), "
@@ -53,11 +55,12 @@ def create_mini_batches(X, Y, batch_size: int, rng=None):
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_features, m), got shape {X.shape}.")
     if Y.ndim not in (1, 2) or Y.shape[-1] != X.shape[1]:
-        hint = " Did you pass samples in rows? Transpose to (n_features, m)." if Y.shape[0] == X.shape[1] else ""
+        hint = (" Did you pass samples in rows? Transpose to (n_features, m)."
+                if Y.ndim >= 1 and Y.shape[0] == X.shape[1] else "")
         raise ValueError(f"X and Y must hold the same number of samples in their last axis: X has shape "
                          f"{X.shape} (m = {X.shape[1]}), Y has shape {Y.shape}.{hint}")
     m = X.shape[1]
-    perm = np.random.default_rng(rng).permutation(m)
+    perm = as_rng(rng, "rng").permutation(m)
     Xp = X.T[perm].T            # a row gather of X.T: each batch below is a contiguous block of columns
     Yp = Y[perm] if Y.ndim == 1 else Y.T[perm].T
     for start in range(0, m, batch_size):
@@ -247,7 +250,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     X = _check_X(self, X)
     Y = _check_Y(self, Y, X.shape[1])
     loss_fn = _resolve_loss(loss, self.output_activation)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     initial_lr = optimizer.learning_rate
     losses, lrs, times, start = [], [], [], time.perf_counter()
     for epoch in range(epochs):
@@ -430,8 +433,8 @@ def inverse_time_decay(initial_lr: float, epoch: int, decay_rate: float = 0.1) -
         k in the formula; the rate halves at epoch 1/k.
     """
     _check_schedule_args(initial_lr, epoch)
-    if isinstance(decay_rate, bool) or not isinstance(decay_rate, numbers.Real) or not decay_rate >= 0:
-        raise ValueError(f"decay_rate must be a non-negative number, got {decay_rate!r}.")
+    if isinstance(decay_rate, bool) or not isinstance(decay_rate, numbers.Real) or not 0 <= decay_rate < math.inf:
+        raise ValueError(f"decay_rate must be a finite non-negative number, got {decay_rate!r}.")
     return float(initial_lr / (1.0 + decay_rate * epoch))
 
 def cosine_warm_restarts(initial_lr: float, epoch: int, period: int = 10, min_lr: float = 0.0,
@@ -507,6 +510,8 @@ def lr_range_test(net: NeuralNetwork, X, Y, optimizer="sgd", min_lr: float = 1e-
         `learning_rate`, `loss` (smoothed) and `raw_loss`: arrays of shape (steps_done,);
         `suggested`: the rate at the smoothed-loss minimum divided by 10.
     """
+    if not isinstance(net, NeuralNetwork):
+        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}.")
     check_positive(min_lr, "min_lr")
     check_positive(max_lr, "max_lr")
     if not min_lr < max_lr:
@@ -519,7 +524,7 @@ def lr_range_test(net: NeuralNetwork, X, Y, optimizer="sgd", min_lr: float = 1e-
     loss_fn = _resolve_loss(loss, net.output_activation)
     trial = copy.deepcopy(net)
     opt = copy.deepcopy(_as_optimizer(optimizer))
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     lrs = min_lr * (max_lr / min_lr) ** (np.arange(num_steps) / max(num_steps - 1, 1))
     done, raw, smooth, avg, best = [], [], [], 0.0, np.inf
     batches = iter(())
@@ -546,6 +551,18 @@ def lr_range_test(net: NeuralNetwork, X, Y, optimizer="sgd", min_lr: float = 1e-
 def plot_lr_range_test(result: dict, ax=None):
     """Plot `lr_range_test(...)`'s loss against the learning rate (log axis) with the suggestion; returns the axes."""
     import matplotlib.pyplot as plt
+    from nnbook.utils import as_float_array, check_axes
+    check_axes(ax)
+    keys = ("learning_rate", "loss", "raw_loss", "suggested")
+    if not isinstance(result, dict) or not all(k in result for k in keys):
+        got = f"a dict with keys {list(result)}" if isinstance(result, dict) else type(result).__name__
+        raise TypeError(f"result must be the dict returned by lr_range_test, with keys {', '.join(keys)}; "
+                        f"got {got}.")
+    curves = {k: as_float_array(result[k], f"result[{k!r}]", ndim=1, allow_empty=True) for k in keys[:3]}
+    if not len(curves["learning_rate"]) == len(curves["loss"]) == len(curves["raw_loss"]):
+        raise ValueError(f"result's learning_rate, loss and raw_loss must have one entry per step, got lengths "
+                         f"{', '.join(str(len(c)) for c in curves.values())}.")
+    check_positive(result["suggested"], "result['suggested']")
     ax = ax if ax is not None else plt.gca()
     ax.semilogx(result["learning_rate"], result["raw_loss"], color="0.75", lw=1, label="batch loss")
     ax.semilogx(result["learning_rate"], result["loss"], lw=2, label="smoothed loss")

@@ -812,7 +812,8 @@ class Defect:
 
 
 KNOWN_DEFECTS: list[Defect] = [
-    # ---- silent numerical corruption (high)
+    # Owned by the rewrite of the training hot path (forward, backward, train_step, Optimizer.update, fit's
+    # loop): their fixes belong to that change.
     Defect("NeuralNetwork.update_parameters SGD.update Momentum.update AdamOptimizer.update", "gradients", "nan inf",
            "nnbook/mlp.py update_parameters, nnbook/optim.py Optimizer.update",
            "NaN/inf gradients are applied: the parameters silently become NaN/inf (Adam also warns 'invalid value'). "
@@ -829,25 +830,10 @@ KNOWN_DEFECTS: list[Defect] = [
            "NaN/inf inputs are accepted and give NaN outputs. Fix: after the dtype check, `if not "
            "np.isfinite(X).all(): raise ValueError(\"X contains NaN or infinite values; clean or impute them "
            "first\")` (O(n0·m), negligible next to W @ X)."),
-    Defect("gelu", "Z", "inf", "nnbook/activations.py gelu",
-           "gelu(-inf) computes -inf * 0 = NaN with a RuntimeWarning; the limit is 0. Fix: "
-           "`np.where(Z < -10, 0.0, 0.5 * Z * (1 + T))` (or clip Z itself for the product)."),
     Defect("fit", "Y_val", "not_distribution", "nnbook/mnist.py fit",
            "Y_val columns that are not probability distributions are only rejected by cross_entropy after the "
            "first training epoch, so the call trains the network and then fails. Fix: check target values "
            "up front in _check_xy (columns in [0, 1] summing to 1 for softmax, in [0, 1] for sigmoid)."),
-    Defect("load_network", "path", "truncated random_bytes flipped", "nnbook/mnist.py load_network",
-           "a file that starts like a zip but is not a valid one leaks an open file handle (numpy's np.load "
-           "does not close it when NpzFile fails): ResourceWarning, an error under pytest -W error. Fix: "
-           "`with open(path, 'rb') as fh, np.load(fh, allow_pickle=False) as f:`."),
-    # ---- wrong exception type or a numpy/matplotlib traceback (medium)
-    Defect("NeuralNetwork make_* gradient_check lr_range_test NeuralNetwork.train_minibatch fit "
-           "initialize_parameters create_mini_batches", "seed rng", "*",
-           "network.py, mlp.py, backprop.py, optim.py, mnist.py (every np.random.default_rng(seed))",
-           "a bad seed raises numpy's 'SeedSequence expects int...'/'expected non-negative integer' from "
-           "bit_generator.pyx, which does not name the argument. Fix: a helper nnbook.utils.as_rng(seed, name) "
-           "that wraps np.random.default_rng and re-raises TypeError/ValueError naming the argument (as "
-           "perceptron._make_rng does), used wherever a seed enters."),
     Defect("SGD.update Momentum.update AdamOptimizer.update", "gradients parameters", "none list",
            "nnbook/optim.py Optimizer.update",
            "non-dict parameters/gradients raise AttributeError ('NoneType' object has no attribute 'get'). Fix: "
@@ -859,75 +845,9 @@ KNOWN_DEFECTS: list[Defect] = [
     Defect("NeuralNetwork.train_minibatch lr_range_test", "optimizer", "dict", "nnbook/optim.py _as_optimizer",
            "a dict passes the `callable(getattr(optimizer, 'update'))` test (dict.update) and fails later with "
            "AttributeError on learning_rate. Fix: also require hasattr(optimizer, 'learning_rate'), as fit does."),
-    Defect("lr_range_test", "net", "*", "nnbook/optim.py lr_range_test",
-           "a non-network raises AttributeError ('NoneType' object has no attribute 'dtype') from mlp._check_X. "
-           "Fix: `if not isinstance(net, NeuralNetwork): raise TypeError(...)` first."),
-    Defect("plot_network", "network", "*", "nnbook/network.py plot_network",
-           "a non-network raises AttributeError ('int' object has no attribute 'layer_sizes'). Fix: the same "
-           "isinstance/hasattr check as check_shapes."),
     Defect("NeuralNetwork.backward", "dA", "complex ragged objects strings", "nnbook/backprop.py backward",
            "dA of a non-real dtype gives numpy's ComplexWarning or 'inhomogeneous shape' ValueError. Fix: check "
            "`np.asarray(dA).dtype.kind in 'biuf'` (without converting, to keep LossGradient.delta) -> TypeError."),
-    Defect("init_std", "n_in n_out", "*", "nnbook/network.py init_std",
-           "sizes are not validated: 0 gives ZeroDivisionError, negatives a sqrt RuntimeWarning and NaN, "
-           "fractions/bools/inf silently give a number. Fix: check_positive(n_in, 'n_in', integer=True) and the "
-           "same for n_out."),
-    Defect("initialize_parameters", "dtype", "*", "nnbook/network.py initialize_parameters",
-           "any dtype is accepted: int16 truncates the He/Xavier weights to zeros, bool/object/complex/float16 "
-           "give unusable parameters. Fix: the float32/float64 check of NeuralNetwork.__init__."),
-    Defect("confusion_matrix one_hot", "n_classes", "inf string", "nnbook/mnist.py confusion_matrix, one_hot",
-           "`int(n_classes)` accepts '3' and 3.7 and raises OverflowError for inf. Fix: "
-           "check_positive(n_classes, 'n_classes', integer=True) when it is not None."),
-    Defect("create_mini_batches", "Y", "none text scalar", "nnbook/optim.py create_mini_batches",
-           "a 0-d Y raises IndexError while building the error message (Y.shape[0] in the hint). Fix: compute "
-           "the transposed-input hint only when Y.ndim >= 1."),
-    Defect("download_dataset", "mirrors", "empty", "nnbook/mnist.py download_dataset",
-           "mirrors=[] raises OSError 'Could not download ... from any mirror:' with an empty list. Fix: "
-           "`if not mirrors: raise ValueError('mirrors is empty; pass at least one base URL or None')`."),
-    Defect("softmax softmax_jacobian", "Z z", "no_classes empty", "nnbook/activations.py softmax, softmax_jacobian",
-           "zero classes along the axis raises numpy's 'zero-size array to reduction operation maximum'. Fix: "
-           "`if Z.shape[axis] == 0: raise ValueError('Z has no classes along axis ...')`."),
-    Defect("read_idx write_idx save_network load_network", "path", "int none list", "nnbook/mnist.py",
-           "a non-path raises pathlib's TypeError ('expected str, bytes or os.PathLike object, not int'), which "
-           "does not name the argument. Fix: `if not isinstance(path, (str, os.PathLike)): raise TypeError("
-           "f'path must be a str or os.PathLike, got {type(path).__name__}')`."),
-    # ---- accepted silently (low: helpers, plots, records)
-    Defect("activation_backward", "*", "*", "nnbook/activations.py activation_backward",
-           "nothing is validated: mismatched shapes broadcast silently, unused arguments (Z for tanh) may be "
-           "anything, complex/object arrays go through. Fix: dA, Z, A numeric with equal shapes (cheap)."),
-    Defect("LossGradient", "*", "*", "nnbook/backprop.py LossGradient",
-           "dA/delta of any dtype and any activation name are accepted. Fix: numeric dtypes, activation in "
-           "{'sigmoid', 'softmax'}."),
-    Defect("NeuralNetwork.activation", "l", "*", "nnbook/network.py NeuralNetwork.activation",
-           "any l (0, -1, 99, 1.5, '1', None) returns the hidden activation. Fix: require an integer 1 <= l <= L."),
-    Defect("accuracy", "Y_true Y_pred", "negative", "nnbook/mnist.py accuracy",
-           "negative class labels are compared as if valid. Fix: reject labels < 0 (as confusion_matrix does)."),
-    Defect("one_hot", "dtype", "object", "nnbook/mnist.py one_hot", "dtype=object gives an object array. "
-           "Fix: require a numeric dtype."),
-    Defect("inverse_time_decay", "decay_rate", "inf", "nnbook/optim.py inverse_time_decay",
-           "decay_rate=inf returns a learning rate of 0.0 (NaN at epoch 0 would follow inf*0). Fix: require "
-           "a finite decay_rate."),
-    Defect("plot_* show_images", "ax axes", "*", "plot helpers in mlp.py, network.py, optim.py, mnist.py",
-           "ax=3 raises AttributeError (\"'int' object has no attribute 'plot'\"). Fix: `if ax is not None and "
-           "not hasattr(ax, 'plot'): raise TypeError('ax must be a matplotlib Axes ...')` (perceptron.py has it)."),
-    Defect("plot_boundary_grid", "panel_size", "*", "nnbook/mlp.py plot_boundary_grid",
-           "panel_size is not validated: matplotlib errors ('Singular matrix', 'figure size must be positive'). "
-           "Fix: check_positive(panel_size, 'panel_size')."),
-    Defect("plot_decision_boundary", "y margin", "*", "nnbook/mlp.py plot_decision_boundary",
-           "y (NaN, objects, complex, strings) and margin (negative, inf, list, bool) are not validated. Fix: "
-           "as_float_array(y, 'y', ndim=1) and a finite margin >= 0."),
-    Defect("plot_confusion_matrix", "cm class_names", "*", "nnbook/mnist.py plot_confusion_matrix",
-           "cm of object/complex dtype or negative counts, and class_names of the wrong length, reach "
-           "matplotlib. Fix: as_float_array(cm) with cm >= 0, len(class_names) == k."),
-    Defect("plot_network", "x max_units", "*", "nnbook/network.py plot_network",
-           "x with NaN/inf/strings and max_units NaN/inf are accepted. Fix: as_float_array(x, 'x'), "
-           "check_positive(max_units, integer=True)."),
-    Defect("show_images", "images ncols", "*", "nnbook/mnist.py show_images",
-           "images of non-real dtype and ncols <= 0/fractional reach matplotlib or divide by zero. Fix: "
-           "as_float_array(images), check_positive(ncols, 'ncols', integer=True)."),
-    Defect("plot_lr_range_test", "result", "*", "nnbook/optim.py plot_lr_range_test",
-           "a result without the keys raises KeyError; NaN losses are drawn. Fix: check the keys of "
-           "lr_range_test's dict and raise TypeError naming them."),
 ]
 
 
@@ -1193,3 +1113,113 @@ def test_known_defect_still_present(defect):
     if not failing:
         pytest.fail(f"fixed in {defect.where}: remove this entry from KNOWN_DEFECTS ({defect.problem[:80]})")
     pytest.xfail(f"{defect.where}: {defect.problem} ({len(failing)} of {len(examples)} cases still fail)")
+
+
+# ------------------------------------------------------------------------------- fixed defects stay fixed
+# Former KNOWN_DEFECTS entries, fixed for issue 10: one or more representative cases each, with the exception
+# and the message the fix promises (the sweep above only checks "a ValueError/TypeError from nnbook").
+NOT_A_GENERATOR = r"must be None, a non-negative integer or a numpy.random.Generator"
+REGRESSIONS = [
+    # seeds everywhere go through nnbook.utils.as_rng, which names the argument
+    ("NeuralNetwork", "seed", "negative", ValueError, r"seed must be a non-negative integer"),
+    ("NeuralNetwork", "seed", "fraction", TypeError, "seed " + NOT_A_GENERATOR),
+    ("initialize_parameters", "rng", "nan", TypeError, "rng " + NOT_A_GENERATOR),
+    ("create_mini_batches", "rng", "string", TypeError, "rng " + NOT_A_GENERATOR),
+    ("NeuralNetwork.train_minibatch", "seed", "negative_list", TypeError, "seed " + NOT_A_GENERATOR),
+    ("lr_range_test", "seed", "negative", ValueError, r"seed must be a non-negative integer"),
+    ("gradient_check", "seed", "string", TypeError, "seed " + NOT_A_GENERATOR),
+    ("fit", "seed", "fraction", TypeError, "seed " + NOT_A_GENERATOR),
+    ("make_circles_data", "seed", "nan", TypeError, "seed " + NOT_A_GENERATOR),
+    ("make_spiral", "seed", "negative", ValueError, r"seed must be a non-negative integer"),
+    ("make_checkerboard", "seed", "string", TypeError, "seed " + NOT_A_GENERATOR),
+    # sizes, dtypes, names, layer indices
+    ("init_std", "n_in", "zero", ValueError, r"n_in must be positive, got 0"),
+    ("init_std", "n_out", "fraction", TypeError, r"n_out must be a positive integer, got 2\.5"),
+    ("initialize_parameters", "dtype", "int", TypeError, r"dtype must be np\.float32 or np\.float64"),
+    ("initialize_parameters", "dtype", "float16", TypeError, r"dtype must be np\.float32 or np\.float64"),
+    ("NeuralNetwork.activation", "l", "too_big", ValueError, r"layer l must be an integer in 1\.\.2"),
+    ("NeuralNetwork.activation", "l", "string", ValueError, r"layer l must be an integer in 1\.\.2 .*, got '1'"),
+    ("confusion_matrix", "n_classes", "string", TypeError, r"n_classes must be a positive integer, got '3'"),
+    ("one_hot", "n_classes", "inf", TypeError, r"n_classes must be a positive integer, got inf"),
+    ("one_hot", "dtype", "object", TypeError, r"dtype must be a numeric dtype"),
+    ("accuracy", "Y_true", "negative", ValueError, r"class labels must be >= 0"),
+    ("accuracy", "Y_pred", "negative", ValueError, r"class labels must be >= 0"),
+    ("inverse_time_decay", "decay_rate", "inf", ValueError, r"decay_rate must be a finite non-negative number"),
+    ("softmax", "Z", "no_classes", ValueError, r"Z has no classes along axis 0"),
+    ("softmax_jacobian", "z", "empty", ValueError, r"z is empty"),
+    ("activation_backward", "Z", "transposed", ValueError, r"dA, Z and A must have the same shape"),
+    ("activation_backward", "Z", "strings", TypeError, r"Z must be a real numeric array"),
+    ("activation_backward", "dA", "complex", TypeError, r"dA must be a real numeric array"),
+    ("activation_backward", "A", "scalar", ValueError, r"dA, Z and A must have the same shape"),
+    ("LossGradient", "activation", "upper", ValueError, r"Unknown activation 'SOFTMAX'; choose one of: sigmoid, softmax"),
+    ("LossGradient", "dA", "objects", TypeError, r"LossGradient: dA must be a real numeric array"),
+    ("LossGradient", "delta", "strings", TypeError, r"LossGradient: delta must be a real numeric array"),
+    ("create_mini_batches", "Y", "scalar", ValueError, r"same number of samples"),
+    ("create_mini_batches", "Y", "none", ValueError, r"same number of samples"),
+    ("lr_range_test", "net", "perceptron", TypeError, r"net must be a NeuralNetwork, got Perceptron"),
+    # files: path arguments, damaged network files (no leaked handle: _run_mutation checks), mirrors
+    ("read_idx", "path", "int", TypeError, r"path must be a non-empty str or os\.PathLike"),
+    ("write_idx", "path", "none", TypeError, r"path must be a non-empty str or os\.PathLike"),
+    ("save_network", "path", "int", TypeError, r"path must be a non-empty str or os\.PathLike"),
+    ("load_network", "path", "list", TypeError, r"path must be a non-empty str or os\.PathLike"),
+    ("load_network", "path", "truncated", ValueError, r"is not an nnbook network file.*truncated or corrupt"),
+    ("load_network", "path", "random_bytes", ValueError, r"is not an nnbook network file.*truncated or corrupt"),
+    ("load_network", "path", "flipped", ValueError, r"(not an nnbook network file|corrupt)"),
+    ("load_network", "path", "directory", ValueError, r"is not an nnbook network file.*it is a directory"),
+    ("download_dataset", "mirrors", "empty", ValueError, r"mirrors is empty; pass at least one base URL"),
+    # plot helpers
+    ("plot_losses", "ax", "int", TypeError, r"ax must be a matplotlib Axes .* or None, got int"),
+    ("plot_decision_boundary", "ax", "string", TypeError, r"ax must be a matplotlib Axes"),
+    ("plot_network", "ax", "int", TypeError, r"ax must be a matplotlib Axes"),
+    ("plot_lr_range_test", "ax", "string", TypeError, r"ax must be a matplotlib Axes"),
+    ("plot_confusion_matrix", "ax", "int", TypeError, r"ax must be a matplotlib Axes"),
+    ("plot_history", "axes", "string", TypeError, r"axes must be a matplotlib Axes"),
+    ("show_images", "axes", "int", TypeError, r"axes must be a matplotlib Axes"),
+    ("plot_network", "network", "dict", TypeError, r"network must be a NeuralNetwork, got dict"),
+    ("plot_network", "x", "nan", ValueError, r"x contains NaN or infinite values"),
+    ("plot_network", "x", "strings", TypeError, r"x must be a numeric array"),
+    ("plot_network", "max_units", "inf", TypeError, r"max_units must be a positive integer, got inf"),
+    ("plot_boundary_grid", "panel_size", "zero", ValueError, r"panel_size must be positive, got 0"),
+    ("plot_boundary_grid", "panel_size", "bool", TypeError, r"panel_size must be a positive number, got True"),
+    ("plot_decision_boundary", "y", "nan", ValueError, r"y contains NaN or infinite values"),
+    ("plot_decision_boundary", "y", "complex", TypeError, r"y must be real-valued"),
+    ("plot_decision_boundary", "margin", "negative", ValueError, r"margin must be a finite number >= 0"),
+    ("plot_decision_boundary", "margin", "list", TypeError, r"margin must be a number"),
+    ("plot_confusion_matrix", "cm", "negative", ValueError, r"cm must hold counts \(non-negative integers\)"),
+    ("plot_confusion_matrix", "cm", "objects", TypeError, r"cm must be a numeric array"),
+    ("plot_confusion_matrix", "class_names", "wrong_length", ValueError, r"class_names must have one name per class \(3\), got 2"),
+    ("show_images", "images", "complex", TypeError, r"images must be real-valued"),
+    ("show_images", "images", "nan", ValueError, r"images contains NaN or infinite values"),
+    ("show_images", "ncols", "zero", ValueError, r"ncols must be positive, got 0"),
+    ("plot_lr_range_test", "result", "empty", TypeError, r"result must be the dict returned by lr_range_test"),
+    ("plot_lr_range_test", "result", "nan", ValueError, r"result\['loss'\] contains NaN or infinite values"),
+]
+
+
+@pytest.mark.parametrize("name, arg, mutation, exc, pattern", REGRESSIONS,
+                         ids=[f"{n}:{a}:{m}" for n, a, m, _, _ in REGRESSIONS])
+def test_fixed_defect_stays_fixed(name, arg, mutation, exc, pattern):
+    """The sweep's criteria hold (nnbook's own error, no warning, no leaked file handle, state unchanged) and
+    the error is the promised one: its type, the argument's name, what was expected and what was received."""
+    assert _known(name, arg, mutation) is None, "a fixed case must not be listed in KNOWN_DEFECTS"
+    assert _run_mutation(name, arg, mutation, seed=0) is None
+    case = SPECS[name]()
+    bad = _mutations(case, arg)[mutation](case.kwargs.get(arg), case.ctx, np.random.default_rng(0))
+    with pytest.raises(exc, match=pattern):
+        _call(case, {**case.kwargs, arg: bad})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_of_infinity_is_its_limit(dtype):
+    """gelu(-inf) was -inf * 0 = NaN with a RuntimeWarning; the limits are 0 and +inf, and finite values are
+    unchanged by the fix (below -10 the bracket 1 + tanh(...) is exactly 0)."""
+    Z = np.array([-np.inf, -1e30, -11.0, -10.0, -3.0, 0.0, 2.0, np.inf], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = nnbook.gelu(Z)
+    assert out.dtype == dtype
+    assert out[0] == 0 and out[1] == 0 and out[2] == 0 and out[-1] == np.inf
+    finite = Z[2:-1].astype(np.float64)
+    c = np.sqrt(2 / np.pi)
+    np.testing.assert_allclose(out[2:-1], 0.5 * finite * (1 + np.tanh(c * (finite + 0.044715 * finite ** 3))),
+                               rtol=1e-14, atol=1e-6 if dtype == np.float32 else 1e-30)
