@@ -242,7 +242,7 @@ class GradientCheckResult(dict):
     analytic, numerical : dict of str -> ndarray
         The compared entries (flattened) of the backprop gradient and of the central-difference gradient.
     floor : dict of str -> float
-        Estimated rounding limit of each relative error, u·|J| / (ε · rms gradient), u = the unit roundoff of the precision of J (extended where available).
+        Estimated rounding limit of each relative error, u·abs(J) / (ε · rms gradient), u = the unit roundoff of the precision of J (extended where available).
     tolerance : dict of str -> float
         max(1e-7, floor): a relative error at or below it is consistent with a correct gradient.
     loss : float
