@@ -23,17 +23,17 @@ class LossGradient(np.ndarray):
 
     It behaves as an ordinary array of shape (n_outputs, batch) with two extra attributes.
 
+    `NeuralNetwork.backward` uses `delta` when the network's output activation is `activation`, instead of
+    multiplying dA by the activation's derivative: that product divides by probabilities which may have
+    rounded to 0 or 1. Arithmetic and slicing give arrays whose `delta` is None, so a modified gradient
+    (`2 * dA`, `dA[:, :3]`) always takes the general path.
+
     Attributes
     ----------
     delta : ndarray, shape (n_outputs, batch)
         ∂ℓ/∂Z of the output layer, `A − Y`, valid when the output activation is `activation`.
     activation : str
         The loss's natural output activation: "sigmoid" (binary cross-entropy) or "softmax" (cross-entropy).
-
-    `NeuralNetwork.backward` uses `delta` when the network's output activation is `activation`, instead of
-    multiplying dA by the activation's derivative: that product divides by probabilities which may have
-    rounded to 0 or 1. Arithmetic and slicing give arrays whose `delta` is None, so a modified gradient
-    (`2 * dA`, `dA[:, :3]`) always takes the general path.
     """
     def __new__(cls, dA, delta, activation: str):
         obj = np.asarray(dA).view(cls)
