@@ -13,7 +13,9 @@ import nnbook
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "nbs" / "90_api.ipynb"
 HTML = ROOT / "_build" / "html" / "nbs" / "90_api.html"
-DIRECTIVE = re.compile(r"^\.\. (auto(?:function|class|data)|py:(?:data|class|function))::\s+nnbook\.(\w+)\s*$", re.M)
+# `.. autofunction:: nnbook.relu`, or `.. py:data:: STYLE` followed by `   :module: nnbook`
+DIRECTIVE = re.compile(r"^\.\. (auto(?:function|class|data))::\s+nnbook\.(\w+)\s*$"
+                       r"|^\.\. (py:(?:data|class|function))::\s+(\w+)\b.*\n   :module: nnbook\s*$", re.M)
 EVAL_RST = re.compile(r"```\{eval-rst\}\n(.*?)```", re.S)
 
 
@@ -21,7 +23,7 @@ def _entries():
     """(directive, name) for every API entry in the page's eval-rst blocks, in order."""
     cells = json.loads(PAGE.read_text(encoding="utf-8"))["cells"]
     md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    return [m.groups() for block in EVAL_RST.findall(md) for m in DIRECTIVE.finditer(block)]
+    return [(m[1], m[2]) if m[1] else (m[3], m[4]) for block in EVAL_RST.findall(md) for m in DIRECTIVE.finditer(block)]
 
 
 def test_every_public_name_is_documented_once():
