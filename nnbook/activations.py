@@ -46,7 +46,7 @@ def sigmoid(Z):
     Returns
     -------
     ndarray, same shape as Z
-        Values in [0, 1] (exactly 0 or 1 only where float precision runs out, |Z| > ~37 in float64).
+        Values in [0, 1] (exactly 0 or 1 only where float precision runs out, abs(Z) > ~37 in float64).
     """
     Z = _as_array(Z)
     E = np.exp(-np.abs(Z))                     # in (0, 1]: never overflows

@@ -23,17 +23,17 @@ class LossGradient(np.ndarray):
 
     It behaves as an ordinary array of shape (n_outputs, batch) with two extra attributes.
 
+    `NeuralNetwork.backward` uses `delta` when the network's output activation is `activation`, instead of
+    multiplying dA by the activation's derivative: that product divides by probabilities which may have
+    rounded to 0 or 1. Arithmetic and slicing give arrays whose `delta` is None, so a modified gradient
+    (`2 * dA`, `dA[:, :3]`) always takes the general path.
+
     Attributes
     ----------
     delta : ndarray, shape (n_outputs, batch)
         ∂ℓ/∂Z of the output layer, `A − Y`, valid when the output activation is `activation`.
     activation : str
         The loss's natural output activation: "sigmoid" (binary cross-entropy) or "softmax" (cross-entropy).
-
-    `NeuralNetwork.backward` uses `delta` when the network's output activation is `activation`, instead of
-    multiplying dA by the activation's derivative: that product divides by probabilities which may have
-    rounded to 0 or 1. Arithmetic and slicing give arrays whose `delta` is None, so a modified gradient
-    (`2 * dA`, `dA[:, :3]`) always takes the general path.
     """
     def __new__(cls, dA, delta, activation: str):
         check_choice(activation, "activation", ("sigmoid", "softmax"))
@@ -248,7 +248,7 @@ class GradientCheckResult(dict):
     analytic, numerical : dict of str -> ndarray
         The compared entries (flattened) of the backprop gradient and of the central-difference gradient.
     floor : dict of str -> float
-        Estimated rounding limit of each relative error, u·|J| / (ε · rms gradient), u = the unit roundoff of the precision of J (extended where available).
+        Estimated rounding limit of each relative error, u·abs(J) / (ε · rms gradient), u = the unit roundoff of the precision of J (extended where available).
     tolerance : dict of str -> float
         max(1e-7, floor): a relative error at or below it is consistent with a correct gradient.
     loss : float

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import numbers
+from contextlib import nullcontext
 
 import numpy as np
 
 from .backprop import DEFAULT_LOSS, LOSSES
 from .network import NeuralNetwork
-from .utils import add_to_class, as_float_array, check_choice, check_positive
+from .utils import add_to_class, as_float_array, check_choice, check_positive, progress_bar
 
 # %% auto #0
 __all__ = ['update_parameters', 'train', 'predict_proba', 'predict', 'make_circles_data', 'make_spiral', 'make_checkerboard',
@@ -62,6 +63,14 @@ def _check_Y(net, Y, m: int, name: str = "Y"):
                          f"received shape {Y.shape}.{hint}")
     return Y
 
+def _epoch_bar(progress: bool, epochs: int, desc: str):
+    """A tqdm bar over `epochs` (`nnbook.utils.progress_bar`) when `progress`, else a no-op context: a
+    disabled run never imports tqdm. Shared by the §3.5 and §3.6 trainers."""
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False (show a progress bar), got {progress!r}.")
+    return progress_bar(total=epochs, desc=desc, unit="epoch") if progress else nullcontext()
+
+
 # %% ../nbs/05_mlp.ipynb #0ac009b5
 @add_to_class(NeuralNetwork)
 def update_parameters(self, gradients: dict, learning_rate: float):
@@ -87,7 +96,7 @@ def update_parameters(self, gradients: dict, learning_rate: float):
 # %% ../nbs/05_mlp.ipynb #0dbb7817
 @add_to_class(NeuralNetwork)
 def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None, verbose: bool = False,
-          print_every: int = 100, stop_loss: float | None = None) -> list[float]:
+          print_every: int = 100, stop_loss: float | None = None, progress: bool = False) -> list[float]:
     """Full-batch gradient descent (§3.5): forward, loss, backward, update, `epochs` times.
 
     Parameters
@@ -110,6 +119,9 @@ def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None
     stop_loss : float or None
         Stop as soon as the loss falls below this value: the history ends with the first loss below it
         and no update follows it.
+    progress : bool, default False
+        Show a progress bar over the epochs (tqdm, on stderr in a terminal) with the current loss. Off by
+        default: full-batch epochs are fast and `train` is often called in loops and searches.
 
     Returns
     -------
@@ -131,7 +143,8 @@ def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None
     X = _check_X(self, X)
     Y = _check_Y(self, Y, X.shape[1])
     losses = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # divergence is reported below
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+         _epoch_bar(progress, epochs, "train") as bar:   # divergence is reported below
         for epoch in range(epochs):
             A, cache = self.forward(X, training=True)
             try:
@@ -143,8 +156,13 @@ def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None
             if not np.isfinite(value):      # NaN/inf anywhere in A (or in the weights) reaches the loss
                 raise ValueError(f"Training diverged at epoch {epoch}: the loss is {value} "
                                  f"(learning_rate={learning_rate}). Lower the learning rate, e.g. "
-                                 f"learning_rate={learning_rate / 10:g}, or standardise X.")
+                                 f"learning_rate={learning_rate / 10:g}, or check the inputs (standardise X, "
+                                 f"look for huge values in X and Y).")
             losses.append(float(value))
+            if bar is not None:
+                bar.update()
+                if epoch % print_every == 0:
+                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
             if stop_loss is not None and value < stop_loss:
                 if verbose:
                     print(f"Epoch {epoch}: loss {value:.4f} < stop_loss {stop_loss}; stopping.")

@@ -206,7 +206,8 @@ def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) ->
 
 @add_to_class(NeuralNetwork)
 def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: int = 10, schedule=None,
-                    loss=None, seed=None, verbose: bool = False, l2: float = 0.0) -> list[float]:
+                    loss=None, seed=None, verbose: bool = False, l2: float = 0.0,
+                    progress: bool = False) -> list[float]:
     """Mini-batch training (§3.6): every epoch, shuffle, then one `train_step` per batch.
 
     Parameters
@@ -232,6 +233,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
         Print the loss and learning rate of every epoch.
     l2 : float, default 0.0
         L2 penalty λ (see `train_step`).
+    progress : bool, default False
+        Show a progress bar over the epochs (tqdm, on stderr in a terminal) with the loss and learning rate.
 
     Returns
     -------
@@ -252,6 +255,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     loss_fn = _resolve_loss(loss, self.output_activation)
     rng = as_rng(seed, "seed")
     initial_lr = optimizer.learning_rate
+    from nnbook.mlp import _epoch_bar          # tqdm is imported only when progress is True
+    bar = _epoch_bar(progress, epochs, "train_minibatch")
     losses, lrs, times, start = [], [], [], time.perf_counter()
     for epoch in range(epochs):
         if schedule is not None:
@@ -268,8 +273,13 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
         losses.append(total / n_batches)
         lrs.append(optimizer.learning_rate)
         times.append(time.perf_counter() - start)
+        if progress:
+            bar.update()
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", lr=f"{lrs[-1]:.3g}", refresh=False)
         if verbose:
             print(f"epoch {epoch + 1}/{epochs}: loss {losses[-1]:.4f}  lr {lrs[-1]:.3g}")
+    if progress:
+        bar.close()
     self.history_ = {"loss": losses, "learning_rate": lrs, "time": times}
     return losses
 

@@ -225,6 +225,24 @@ def test_circles_reach_95_percent_test_accuracy():
     assert np.mean(net.predict(X[800:].T) == y[800:]) >= 0.95
 
 
+@pytest.mark.parametrize("make, n, sizes", [
+    (nnbook.make_spiral, 1000, [2, 8, 8, 1]), (nnbook.make_checkerboard, 3000, [2, 16, 16, 1])])
+def test_exercise_3_5c_choices_reach_95_percent_on_validation_and_test(make, n, sizes):
+    """The protocol of Exercise 3.5c: 60/20/20 split, lr 1.0, 3000 epochs in chunks of 250, keep the
+    weights of the best validation chunk; the chosen network must reach 95% on validation AND test."""
+    X, y = make(n, noise=0.05 if make is nnbook.make_spiral else 0.0, seed=0)
+    a, b = int(0.6 * n), int(0.8 * n)
+    net, best_val, best = NeuralNetwork(sizes, seed=0), -1.0, None
+    for _ in range(3000 // 250):
+        h = net.train(X[:a].T, y[:a], learning_rate=1.0, epochs=250)
+        val = np.mean(net.predict(X[a:b].T) == y[a:b])
+        if val > best_val:
+            best_val, best = val, {k: P.copy() for k, P in net.parameters.items()}
+    net.parameters.update(best)
+    assert h[-1] < 0.7
+    assert best_val >= 0.95 and np.mean(net.predict(X[b:].T) == y[b:]) >= 0.95
+
+
 def test_softmax_network_learns_three_arm_spiral_with_one_hot_targets():
     X, y = nnbook.make_spiral(300, noise=0.02, seed=0, n_arms=3, turns=0.5)
     net = NeuralNetwork([2, 32, 3], output_activation="softmax", seed=0)
@@ -447,3 +465,43 @@ def test_public_names():
         assert callable(getattr(nnbook, name))
     for method in ("train", "update_parameters", "predict", "predict_proba"):
         assert callable(getattr(NeuralNetwork, method))
+
+
+# ---------------------------------------------------------------- progress bars (issue #9)
+
+def test_train_progress_bar_off_by_default_and_on_request(capsys):
+    net = NeuralNetwork([2, 4, 1], seed=0)
+    quiet = net.train(X_XOR, Y_XOR, learning_rate=0.5, epochs=30)
+    out = capsys.readouterr()
+    assert out.err == "" and out.out == ""                       # no bar, no print
+    net.train(X_XOR, Y_XOR, learning_rate=0.5, epochs=30, progress=False)
+    assert capsys.readouterr().err == ""
+    loud = NeuralNetwork([2, 4, 1], seed=0).train(X_XOR, Y_XOR, learning_rate=0.5, epochs=30, progress=True)
+    err = capsys.readouterr().err
+    assert "train" in err and "30/30" in err and "100%" in err and "loss=" in err   # a tqdm bar on stderr
+    assert loud == quiet                                          # the bar does not change the training
+
+
+def test_train_progress_bar_closes_on_early_stop_and_rejects_non_bool(capsys):
+    hist = NeuralNetwork([2, 4, 1], seed=0).train(X_XOR, Y_XOR, learning_rate=0.5, epochs=5000,
+                                                   stop_loss=0.1, progress=True)
+    err = capsys.readouterr().err
+    assert len(hist) < 5000 and f"{len(hist)}/5000" in err
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        NeuralNetwork([2, 4, 1]).train(X_XOR, Y_XOR, epochs=2, progress="yes")
+
+
+def test_import_nnbook_does_not_import_tqdm_matplotlib_or_sklearn():
+    import subprocess
+    import sys
+    code = ("import sys, nnbook; heavy = [m for m in ('tqdm', 'matplotlib', 'sklearn') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "", f"import nnbook imported {r.stdout.strip()}"
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in r.stderr.splitlines() if "|" in line}
+    assert "numpy" in imported and not imported & {"tqdm", "matplotlib", "sklearn"}
+    # a training run without a bar does not need tqdm either
+    code = ("import sys, numpy as np, nnbook; nnbook.NeuralNetwork([2, 3, 1]).train(np.eye(2), np.array([0, 1]), "
+            "epochs=3); print('tqdm' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "False"

@@ -398,3 +398,17 @@ def test_plot_lr_range_test_draws_three_lines():
     assert nnbook.plot_lr_range_test(res, ax=ax) is ax
     assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
     plt.close(fig)
+
+
+def test_train_minibatch_progress_bar_off_by_default_and_on_request(capsys):
+    X, y = _xor_data()
+    quiet = NeuralNetwork([2, 8, 1], seed=0).train_minibatch(X, y, "sgd", epochs=4, seed=0)
+    assert capsys.readouterr().err == ""                          # no bar by default
+    NeuralNetwork([2, 8, 1], seed=0).train_minibatch(X, y, "sgd", epochs=4, seed=0, progress=False)
+    assert capsys.readouterr().err == ""
+    loud = NeuralNetwork([2, 8, 1], seed=0).train_minibatch(X, y, "sgd", epochs=4, seed=0, progress=True)
+    err = capsys.readouterr().err
+    assert "train_minibatch" in err and "4/4" in err and "100%" in err and "lr=" in err
+    assert loud == quiet
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        NeuralNetwork([2, 8, 1]).train_minibatch(X, y, epochs=1, progress=1)
