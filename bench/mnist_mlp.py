@@ -91,10 +91,17 @@ class NnbookWorker:
         self.net = nnbook.NeuralNetwork(SIZES, "relu", "softmax", init="he", seed=seed, dtype=self.dtype)
         self.opt = nnbook.AdamOptimizer(learning_rate=LR)
         self.rng = np.random.default_rng(seed)
+        self.loss = nnbook.cross_entropy
+        t0 = time.perf_counter()                              # what fit checks once before training
+        self.nnbook.optim._check_targets(self.loss, nnbook.mlp._check_Y(self.net, self.Y, self.X.shape[1]))
+        nnbook.mlp._check_X(self.net, self.X)
+        self.validation_seconds = time.perf_counter() - t0
 
     def epoch(self):
+        # fit's inner loop: X and Y were validated once (fit does it on entry), so each batch takes the
+        # unchecked step; the public train_step would re-validate every batch
         for Xb, Yb in self.nnbook.create_mini_batches(self.X, self.Y, BATCH, self.rng):
-            self.net.train_step(Xb, Yb, self.opt)
+            self.net._train_step(Xb, Yb, self.opt, self.loss)
 
     def accuracy(self):
         return float(np.mean(self.net.predict(self.Xt.T) == self.yt))

@@ -124,10 +124,6 @@ def test_train_minibatch_names_epoch_and_batch():
     assert "Lower the learning rate" in msg and "check the inputs" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="nnbook/mnist.py fit calls network.train_step without catching "
-                   "optim._NonFiniteLoss, so the error says neither the epoch nor the batch. Fix: wrap the call "
-                   "as train_minibatch does: `except _NonFiniteLoss: raise ValueError(f'The loss became "
-                   "non-finite at epoch {epoch + 1}, batch {batch} ...') from None`.")
 def test_fit_names_epoch_and_batch():
     X, y, Y = spiral()
     X = 50 * X
