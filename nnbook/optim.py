@@ -298,6 +298,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     optimizer = _as_optimizer(optimizer)
     batch_size = _check_batch_size(batch_size)
     check_positive(epochs, "epochs", integer=True)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(f"l2 must be a non-negative number (try 1e-4), got {l2!r}.")
     if isinstance(schedule, str):
         schedule = get_schedule(schedule)
     elif schedule is not None and not callable(schedule):
