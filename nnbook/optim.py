@@ -66,7 +66,7 @@ def create_mini_batches(X, Y, batch_size: int, rng=None):
     for start in range(0, m, batch_size):
         idx = perm[start:start + batch_size]
         # gather b whole rows (cheap) instead of a shuffled copy of the whole set; .T restores (n, b)
-        yield X_rows[idx].T, (Y_rows[idx] if Y.ndim == 1 else Y_rows[idx].T)
+        yield X_rows.take(idx, axis=0).T, (Y_rows.take(idx) if Y.ndim == 1 else Y_rows.take(idx, axis=0).T)
 
 # %% ../nbs/06_optimization.ipynb #9100363f
 def _check_unit_interval(value, name: str):
