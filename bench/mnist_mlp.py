@@ -42,7 +42,7 @@ BATCH, LR = 64, 0.001
 
 # The §3.7 capstone configuration (nbs/07_mnist.ipynb, "Training strategy"): keep the two in step.
 CAPSTONE = dict(sizes=SIZES, dtype="float32", learning_rate=0.001, decay_rate=0.85, batch_size=64,
-                patience=5, n_val=6000, split_seed=0)
+                patience=5, dropout=0.1, n_val=6000, split_seed=0)
 
 
 def flops_per_sample(sizes=SIZES) -> int:
@@ -91,10 +91,17 @@ class NnbookWorker:
         self.net = nnbook.NeuralNetwork(SIZES, "relu", "softmax", init="he", seed=seed, dtype=self.dtype)
         self.opt = nnbook.AdamOptimizer(learning_rate=LR)
         self.rng = np.random.default_rng(seed)
+        self.loss = nnbook.cross_entropy
+        t0 = time.perf_counter()                              # what fit checks once before training
+        self.nnbook.optim._check_targets(self.loss, nnbook.mlp._check_Y(self.net, self.Y, self.X.shape[1]))
+        nnbook.mlp._check_X(self.net, self.X)
+        self.validation_seconds = time.perf_counter() - t0
 
     def epoch(self):
+        # fit's inner loop: X and Y were validated once (fit does it on entry), so each batch takes the
+        # unchecked step; the public train_step would re-validate every batch
         for Xb, Yb in self.nnbook.create_mini_batches(self.X, self.Y, BATCH, self.rng):
-            self.net.train_step(Xb, Yb, self.opt)
+            self.net._train_step(Xb, Yb, self.opt, self.loss)
 
     def accuracy(self):
         return float(np.mean(self.net.predict(self.Xt.T) == self.yt))
@@ -210,6 +217,41 @@ def matmul_lower_bound(dtype=np.float32, n_train=60000, rounds=7, repeats=100):
     return best * n_steps, flops_per_sample() * BATCH / best / 1e9
 
 
+def nnbook_breakdown(n_train=60000, rounds=3):
+    """Where an nnbook float32 epoch goes, part by part, each timed alone (best of `rounds`), in seconds:
+    the Adam step on the parameter vector, the mini-batch gathers, and the rest of the training step."""
+    import nnbook
+    X_rows, y, _, _ = load(np.float32, n_train)
+    X, Y = X_rows.T, nnbook.one_hot(y, 10, dtype=np.float32)
+    net = nnbook.NeuralNetwork(SIZES, "relu", "softmax", init="he", seed=0, dtype=np.float32)
+    opt = nnbook.AdamOptimizer(learning_rate=LR)
+    theta, n_steps = net._parameter_vector(), -(-n_train // BATCH)
+    grad = np.random.default_rng(0).standard_normal(theta.size).astype(np.float32) * 1e-3
+
+    def best(fn):
+        fn()
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    def adam():
+        for _ in range(n_steps):
+            opt._update_vector(theta, grad)
+
+    def batches():
+        for _ in nnbook.create_mini_batches(X, Y, BATCH, np.random.default_rng(0)):
+            pass
+    saved = theta.copy()
+    parts = {"optimizer (Adam on the vector)": best(adam), "mini-batch gathers": best(batches)}
+    theta[...] = saved
+    t_full = best(lambda: [net._train_step(Xb, Yb, opt, nnbook.cross_entropy)
+                           for Xb, Yb in nnbook.create_mini_batches(X, Y, BATCH, np.random.default_rng(0))])
+    return t_full, parts, theta.size
+
+
 def print_header(threads):
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"numpy {np.__version__}; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -269,6 +311,14 @@ def run_speed(args):
           f"sample: forward W A, backward dZ A^T and W^T dZ; {n_train} samples)")
     print(f"float32 matmul throughput at these shapes (best of 7): {gflops:.1f} GFLOP/s "
           f"-> lower bound {lb:.2f} s/epoch\n")
+    breakdown = None
+    if any(n.startswith("nnbook") for n in names):
+        t_full, parts, n_par = nnbook_breakdown(n_train)
+        rest = t_full - sum(parts.values())
+        print(f"nnbook-f32 epoch, parts timed alone (best of 3, {n_par:,} parameters): full epoch {t_full:.2f} s = "
+              + " + ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+              + f" + forward/loss/backward {rest:.2f} s (of which matrix products >= {lb:.2f} s)\n")
+        breakdown = dict(full=t_full, rest=rest, **parts)
     med = {n: statistics.median(times[n]) for n in names}
     medcpu = {n: statistics.median(cpu[n]) for n in names}
     print(f"{'contender':<12} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'test acc':>9} {'peak MB':>8}")
@@ -288,6 +338,7 @@ def run_speed(args):
         with open(args.json, "w") as f:
             json.dump(dict(times=times, cpu=cpu, results=results, lower_bound=lb, gflops=gflops,
                            flop_epoch=flop_epoch, blas=blas, threads=args.threads, epochs=args.epochs,
+                           breakdown=breakdown,
                            env={k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
                            loadavg=os.getloadavg()), f, indent=1)
 
@@ -310,13 +361,14 @@ def run_capstone(args):
     Y_train, Y_val = nnbook.one_hot(y_train, 10, dtype), nnbook.one_hot(y_val, 10, dtype)
     del X_full
     print(f"capstone: {c['sizes']} relu/softmax {dtype.name}, Adam({c['learning_rate']}) with lr x "
-          f"{c['decay_rate']} per epoch, batch {c['batch_size']}, at most {args.capstone_epochs} epochs, "
+          f"{c['decay_rate']} per epoch, dropout {c['dropout']} on the hidden layers, batch {c['batch_size']}, "
+          f"at most {args.capstone_epochs} epochs, "
           f"early stopping patience {c['patience']} (best validation weights restored); "
           f"{X_train.shape[1]} training / {X_val.shape[1]} validation images")
     seeds = [int(s) for s in args.seeds.split(",")]
     accs = []
     for seed in seeds:
-        net = nnbook.NeuralNetwork(c["sizes"], "relu", "softmax", dtype=dtype, seed=seed)
+        net = nnbook.NeuralNetwork(c["sizes"], "relu", "softmax", dtype=dtype, seed=seed, dropout=c["dropout"])
         opt = nnbook.AdamOptimizer(learning_rate=c["learning_rate"])
         t0 = time.perf_counter()
         h = nnbook.fit(net, X_train, Y_train, X_val, Y_val, optimizer=opt, batch_size=c["batch_size"],

@@ -16,7 +16,7 @@ bench-deps: install  ## install PyTorch (CPU) into .venv for the benchmark; with
 	  echo "bench-deps: could not install $(TORCH_REQ): the benchmark will skip the PyTorch contender"
 	fi
 
-bench: bench-deps  ## MNIST epoch time/accuracy/memory vs scikit-learn and PyTorch, with and without OPENBLAS_* set
+bench: bench-deps  ## MNIST epoch time/accuracy/memory vs scikit-learn and PyTorch: OPENBLAS_* as set, unset, and 1 thread
 	@mkdir -p $(BENCH_OUT)
 	echo "== load: $$(cut -d' ' -f1-3 /proc/loadavg) (figures are reliable only on a quiet machine)"
 	echo "== 1/2: OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-(unset)} OPENBLAS_L2_SIZE=$${OPENBLAS_L2_SIZE:-(unset)}, as the environment sets them"
@@ -24,7 +24,9 @@ bench: bench-deps  ## MNIST epoch time/accuracy/memory vs scikit-learn and PyTor
 	echo "== 2/2: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
 	  $(BIN)/python bench/mnist_mlp.py $(BENCH_ARGS) --json $(BENCH_OUT)/unset.json | tee $(BENCH_OUT)/unset.txt
-	echo "bench: figures in $(BENCH_OUT)/as_set.txt and $(BENCH_OUT)/unset.txt"
+	echo "== 3/3: one BLAS thread (what the book's pages use; less sensitive to a busy machine)"
+	$(BIN)/python bench/mnist_mlp.py $(BENCH_ARGS) --threads 1 --json $(BENCH_OUT)/threads1.json | tee $(BENCH_OUT)/threads1.txt
+	echo "bench: figures in $(BENCH_OUT)/as_set.txt, $(BENCH_OUT)/unset.txt and $(BENCH_OUT)/threads1.txt"
 
 bench-capstone: install  ## the §3.7 capstone configuration, 3 seeds x at most 20 epochs via nnbook.fit: test accuracy
 	@mkdir -p $(BENCH_OUT)

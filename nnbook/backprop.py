@@ -99,6 +99,11 @@ def binary_cross_entropy(A, Y):
     _check_unit_interval(A, "binary_cross_entropy", "predictions A",
                          "pass the sigmoid output A, not the pre-activation Z (logits).")
     _check_unit_interval(Y, "binary_cross_entropy", "targets Y", "use 0/1 labels (or probabilities).")
+    return _binary_cross_entropy(A, Y)
+
+
+def _binary_cross_entropy(A, Y):
+    """`binary_cross_entropy` without the checks (A, Y validated, same shape and dtype)."""
     u = np.finfo(A.dtype).eps
     Ac = np.clip(A, u, 1 - u)                        # log(0) never happens: safe at A = 0 and A = 1
     m = A.shape[1]
@@ -138,6 +143,11 @@ def cross_entropy(A, Y):
         raise ValueError(f"cross_entropy: each column of targets Y must be a probability distribution "
                          f"(non-negative, summing to 1), got column sums in [{sums.min():.3g}, {sums.max():.3g}] "
                          f"and minimum {Y.min():.3g}; build one-hot targets with np.eye(n_classes)[:, labels].")
+    return _cross_entropy(A, Y)
+
+
+def _cross_entropy(A, Y):
+    """`cross_entropy` without the checks (A, Y validated, same shape and dtype)."""
     Ac = np.maximum(A, np.finfo(A.dtype).tiny)       # log(0) never happens: safe at A = 0
     m = A.shape[1]
     loss = -np.sum(Y * np.log(Ac)) / m
@@ -165,6 +175,11 @@ def mean_squared_error(A, Y):
         If the shapes differ or an input holds NaN or infinite values.
     """
     A, Y = _check_pair(A, Y, "mean_squared_error")
+    return _mean_squared_error(A, Y)
+
+
+def _mean_squared_error(A, Y):
+    """`mean_squared_error` without the checks (A, Y validated, same shape and dtype)."""
     loss = np.mean((A - Y) ** 2)
     return float(loss), 2 * (A - Y) / A.shape[0]
 
@@ -175,6 +190,9 @@ LOSSES = {"binary_cross_entropy": binary_cross_entropy, "cross_entropy": cross_e
           "mean_squared_error": mean_squared_error}
 DEFAULT_LOSS = {name: "mean_squared_error" for name in ACTIVATIONS}   # the natural loss of each output
 DEFAULT_LOSS.update(sigmoid="binary_cross_entropy", softmax="cross_entropy")
+# The same formulas without the argument checks, for training loops that validated Y once up front.
+_UNCHECKED_LOSSES = {binary_cross_entropy: _binary_cross_entropy, cross_entropy: _cross_entropy,
+                     mean_squared_error: _mean_squared_error}
 
 # %% ../nbs/04_backprop.ipynb #16d09328
 @add_to_class(NeuralNetwork)
@@ -187,7 +205,7 @@ def backward(self, dA, cache, l2: float = 0.0) -> dict:
         Per-example ∂ℓ/∂A^[L], as returned by a loss. A `LossGradient` whose `activation` is this
         network's `output_activation` supplies the exact output delta A − Y instead.
     cache : dict
-        From `forward(X)` of the same batch: `A0, Z1, A1, ..., ZL, AL` (and dropout masks `D1, ...`).
+        From `forward(X)` of the same batch: `A0, Z1, A1, ..., ZL, AL` (and, with dropout, `D1, G1, ...`).
     l2 : float, default 0.0
         L2 strength λ: the objective gains (λ/2) Σ_l ‖W^[l]‖², so each dW^[l] gains λ W^[l]
         (biases are not penalised).
@@ -195,13 +213,14 @@ def backward(self, dA, cache, l2: float = 0.0) -> dict:
     Returns
     -------
     dict
-        `W1, b1, ..., WL, bL`, each shaped like `parameters[...]`:
+        `W1, b1, ..., WL, bL`, each shaped like `parameters[...]` (new arrays):
         dW^[l] = (1/m) dZ^[l] A^[l-1]ᵀ (+ λ W^[l]) and db^[l] = (1/m) Σ_i dZ^[l][:, i].
 
     Raises
     ------
     ValueError, TypeError
-        If dA does not match the cached output, holds NaN/inf, the cache is incomplete, or l2 < 0.
+        If dA is not a real numeric array, does not match the cached output, holds NaN/inf, the cache is
+        incomplete, or l2 < 0.
     """
     L = self.L
     if not isinstance(cache, dict):
@@ -212,30 +231,49 @@ def backward(self, dA, cache, l2: float = 0.0) -> dict:
                          f"{L}-layer network returned for the same batch.")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < np.inf:
         raise ValueError(f"backward: l2 must be a non-negative number, got {l2!r}.")
-    AL, m = cache[f"A{L}"], cache["A0"].shape[1]
+    AL = cache[f"A{L}"]
+    try:
+        kind = np.asarray(dA).dtype.kind                   # a view: a LossGradient keeps its delta
+    except (ValueError, TypeError):                        # ragged nested lists
+        kind = "O"
+    if kind not in "biuf":
+        raise TypeError(f"backward: dA must be a real numeric array of shape {AL.shape} (the gradient a loss "
+                        f"returned), got {type(dA).__name__}" + (f" of dtype {np.asarray(dA).dtype}" if kind != "O"
+                                                                else "") + ".")
     if np.shape(dA) != AL.shape:
         raise ValueError(f"backward: dA has shape {np.shape(dA)} but the output A{L} has shape {AL.shape}; "
                          f"pass the dA that the loss returned for this forward pass's output.")
     if not np.all(np.isfinite(dA)):
         raise ValueError("backward: dA contains NaN or infinite values (has training diverged?); "
                          "lower the learning rate or check the inputs.")
+    grads = {k: np.empty_like(P) for k, P in self.parameters.items()}
+    return self._backward(dA, cache, l2, grads)
+
+@add_to_class(NeuralNetwork)
+def _backward(self, dA, cache, l2: float, grads: dict) -> dict:
+    """`backward` without the checks: writes dW, db into the arrays of `grads` (keyed and shaped like
+    `parameters`) and returns it. The training step passes views into one gradient vector (§3.3)."""
+    L, AL = self.L, cache[f"A{self.L}"]
+    inv_m = AL.dtype.type(1.0 / cache["A0"].shape[1])
     if isinstance(dA, LossGradient) and dA.delta is not None and dA.activation == self.output_activation:
-        dZ = np.asarray(dA.delta, dtype=AL.dtype)            # exact fused gradient A − Y
+        dZ = dA.delta * inv_m                                # exact fused gradient (A − Y) / m
     else:
         dZ = activation_backward(self.output_activation, np.asarray(dA, dtype=AL.dtype), cache[f"Z{L}"], AL)
-    grads = {}
+        dZ = dZ * inv_m
+    # dZ now carries the batch mean's 1/m, so the products below need no further scaling
     for l in range(L, 0, -1):
-        W = self.parameters[f"W{l}"]
-        grads[f"W{l}"] = dZ @ cache[f"A{l - 1}"].T / m       # (n_l, m) @ (m, n_{l-1}) -> (n_l, n_{l-1})
+        W, gW = self.parameters[f"W{l}"], grads[f"W{l}"]
+        np.matmul(dZ, cache[f"A{l - 1}"].T, out=gW)              # (n_l, m) @ (m, n_{l-1}) -> (n_l, n_{l-1})
         if l2:
-            grads[f"W{l}"] = grads[f"W{l}"] + l2 * W
-        grads[f"b{l}"] = dZ.sum(axis=1, keepdims=True) / m   # (n_l, 1)
+            gW += l2 * W
+        np.sum(dZ, axis=1, keepdims=True, out=grads[f"b{l}"])   # (n_l, 1)
         if l > 1:
             dA_prev = W.T @ dZ                               # (n_{l-1}, n_l) @ (n_l, m) -> (n_{l-1}, m)
-            if f"D{l - 1}" in cache:
-                dA_prev = dA_prev * cache[f"D{l - 1}"]       # dropout mask (§3.7)
-            dZ = activation_backward(self.activation(l - 1), dA_prev, cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
-    return {k: grads[k] for k in self.parameters}
+            if f"D{l - 1}" in cache:                         # dropout (§3.7): the mask, then g' of the
+                dA_prev *= cache[f"D{l - 1}"]                # unmasked activation G = g(Z)
+            A_prev = cache.get(f"G{l - 1}", cache[f"A{l - 1}"])
+            dZ = activation_backward(self.activation(l - 1), dA_prev, cache[f"Z{l - 1}"], A_prev)
+    return grads
 
 # %% ../nbs/04_backprop.ipynb #be3cc660
 from .utils import as_rng

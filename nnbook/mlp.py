@@ -84,14 +84,21 @@ def update_parameters(self, gradients: dict, learning_rate: float):
         Step size η > 0.
     """
     check_positive(learning_rate, "learning_rate")
+    if not isinstance(gradients, dict):
+        raise TypeError(f"gradients must be the dict returned by backward() ('W1', 'b1', ...), "
+                        f"got {type(gradients).__name__}.")
     missing = set(self.parameters) - set(gradients)
     if missing:
         raise ValueError(f"gradients lacks {sorted(missing)}; pass the dict returned by backward().")
-    for key, P in self.parameters.items():
+    for key, P in self.parameters.items():          # check everything before changing anything
         G = gradients[key]
         if np.shape(G) != P.shape:
             raise ValueError(f"gradients[{key!r}] has shape {np.shape(G)} but parameters[{key!r}] has shape {P.shape}.")
-        P -= learning_rate * G          # in place: the dict keeps the same arrays
+        if np.asarray(G).dtype.kind not in "biuf" or not np.all(np.isfinite(G)):
+            raise ValueError(f"gradients[{key!r}] contains NaN or inf (or is not numeric): training diverged? "
+                             f"Lower the learning rate or check the inputs; nothing was updated.")
+    for key, P in self.parameters.items():
+        P -= learning_rate * gradients[key]          # in place: the dict keeps the same arrays
 
 # %% ../nbs/05_mlp.ipynb #0dbb7817
 @add_to_class(NeuralNetwork)

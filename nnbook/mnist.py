@@ -18,7 +18,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .network import NeuralNetwork
-from .optim import AdamOptimizer, create_mini_batches, get_optimizer, get_schedule
+from .optim import (AdamOptimizer, _check_targets, _NonFiniteLoss, create_mini_batches, get_optimizer,
+                          get_schedule)
+from .mlp import _resolve_loss
 from .utils import check_choice, check_positive
 
 # %% auto #0
@@ -738,6 +740,10 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         if X_val is None or Y_val is None:
             raise ValueError("pass both X_val and Y_val (or neither).")
         X_val, Y_val = _check_xy(network, X_val, Y_val, "X_val", "Y_val")
+    loss_fn = _resolve_loss(None, network.output_activation)
+    Y = _check_targets(loss_fn, Y, "Y")                      # every check up front: the loop below has none
+    if has_val:
+        Y_val = _check_targets(loss_fn, Y_val, "Y_val")
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(epochs, "epochs", integer=True)
     if train_eval_size is not None:
@@ -774,13 +780,14 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         if schedule is not None:
             optimizer.learning_rate = schedule(initial_lr, epoch)
         total, n_batches = 0.0, 0
-        for Xb, Yb in create_mini_batches(X, Y, batch_size, rng):
+        for batch, (Xb, Yb) in enumerate(create_mini_batches(X, Y, batch_size, rng)):
             try:
-                total += network.train_step(Xb, Yb, optimizer, l2=l2)
-            except _NonFiniteLoss:
-                raise ValueError(f"The loss became non-finite (NaN or inf) at epoch {epoch}, batch {n_batches} "
-                                 f"(learning rate {optimizer.learning_rate:g}, batch size {batch_size}). Lower the "
-                                 f"learning rate, or check the inputs for NaN/huge values (normalise them).") from None
+                total += network._train_step(Xb, Yb, optimizer, loss_fn, l2)
+            except _NonFiniteLoss as e:
+                bar.close()
+                raise ValueError(f"Training diverged at epoch {epoch + 1}, batch {batch} (learning rate "
+                                 f"{optimizer.learning_rate:g}, batch size {batch_size}): {e} Lower the learning "
+                                 f"rate (e.g. by 10x), or check the inputs for huge values (normalise them).") from None
             n_batches += 1
         h = history
         h.epoch.append(epoch + 1)

@@ -140,6 +140,7 @@ class NeuralNetwork:
         self.init, self.dtype, self.dropout = init, dtype, float(dropout)
         self.rng = as_rng(seed, "seed")
         self.parameters = initialize_parameters(self.layer_sizes, init, self.rng, dtype)
+        self._pack_parameters()             # parameters[k] become views into one vector (below)
 
     @property
     def L(self) -> int:
@@ -156,26 +157,54 @@ class NeuralNetwork:
         return (f"NeuralNetwork({self.layer_sizes}, hidden_activation={self.hidden_activation!r}, "
                 f"output_activation={self.output_activation!r}, init={self.init!r}, dtype={self.dtype.name})")
 
+# %% ../nbs/03_forward.ipynb #e61e1dd8
+@add_to_class(NeuralNetwork)
+def _pack_parameters(self) -> np.ndarray:
+    """Copy the parameters into one contiguous vector θ (dict order) and make every `parameters[k]` a view
+    of its slice; also allocate the gradient vector of the same layout. Returns θ."""
+    items = list(self.parameters.items())
+    theta = np.empty(sum(np.size(P) for _, P in items), dtype=self.dtype)
+    grad = np.empty_like(theta)
+    views, grad_views, start = {}, {}, 0
+    for key, P in items:
+        shape, stop = np.shape(P), start + np.size(P)
+        views[key] = theta[start:stop].reshape(shape)
+        views[key][...] = P
+        grad_views[key] = grad[start:stop].reshape(shape)
+        start = stop
+    self.parameters.update(views)
+    self._theta, self._theta_views, self._grad, self._grad_views = theta, views, grad, grad_views
+    return theta
+
+@add_to_class(NeuralNetwork)
+def _parameter_vector(self) -> np.ndarray:
+    """θ, packed again first when a dict entry is no longer a view into it (replaced, copied, unpickled)."""
+    theta, views, params = getattr(self, "_theta", None), getattr(self, "_theta_views", {}), self.parameters
+    if (theta is None or theta.dtype != self.dtype or len(params) != len(views)
+            or any(params.get(k) is not V or V.base is not theta for k, V in views.items())):
+        theta = self._pack_parameters()
+    return theta
+
 # %% ../nbs/03_forward.ipynb #39d28477
-def _check_layer_input(layer: int, W, b, A, what: str):
-    """Raise a ValueError naming `layer` when `A` cannot go through the layer (W, b); hint at the likely fix."""
-    if A.ndim != 2:
+def _check_layer_input(layer: int, W, b, shape: tuple, what: str):
+    """Raise a ValueError naming `layer` when an input of `shape` cannot go through the layer (W, b)."""
+    if len(shape) != 2:
         hint = ""
-        if layer == 1 and A.ndim == 1:
-            hint = (f" A single example must be a column: pass x.reshape(-1, 1), shape ({A.shape[0]}, 1); "
+        if layer == 1 and len(shape) == 1:
+            hint = (f" A single example must be a column: pass x.reshape(-1, 1), shape ({shape[0]}, 1); "
                     "a batch is (n_features, batch).")
         raise ValueError(f"Layer {layer}: {what} must be 2-D (n_features, batch) = ({W.shape[1]}, batch), "
-                         f"got shape {A.shape}.{hint}")
-    if W.shape[1] != A.shape[0]:
+                         f"got shape {shape}.{hint}")
+    if W.ndim != 2 or W.shape[1] != shape[0]:
         hint = ""
-        if layer == 1 and A.shape[1] == W.shape[1]:
+        if layer == 1 and shape[1] == W.shape[-1]:
             hint = (" It looks transposed: nnbook takes features in rows and samples in columns, "
-                    f"so pass X.T (shape ({A.shape[1]}, {A.shape[0]})).")
+                    f"so pass X.T (shape ({shape[1]}, {shape[0]})).")
         elif layer > 1:
-            hint = (f" W{layer} must have shape (n_{layer}, {A.shape[0]}) to follow layer {layer - 1}'s "
-                    f"{A.shape[0]} units" + (f"; it looks transposed, use W{layer}.T." if W.shape[0] == A.shape[0] else "."))
+            hint = (f" W{layer} must have shape (n_{layer}, {shape[0]}) to follow layer {layer - 1}'s "
+                    f"{shape[0]} units" + (f"; it looks transposed, use W{layer}.T." if W.shape[0] == shape[0] else "."))
         raise ValueError(f"Layer {layer}: W{layer} has shape {W.shape}, so it expects {what} of shape "
-                         f"({W.shape[1]}, batch); received shape {A.shape}.{hint}")
+                         f"({W.shape[-1]}, batch); received shape {shape}.{hint}")
     if b.shape != (W.shape[0], 1):
         raise ValueError(f"Layer {layer}: b{layer} has shape {b.shape}, expected ({W.shape[0]}, 1), a column "
                          f"with one bias per unit. A 1-D bias broadcasts along the batch axis instead of the "
@@ -198,32 +227,49 @@ def forward(self, X, training: bool = False):
     A : ndarray, shape (n_L, batch)
         The output activations A[L], in the network's dtype.
     cache : dict
-        `A0` (the input), then `Z{l}` and `A{l}`, shape (n_l, batch), for l = 1..L (and `D{l}`).
+        `A0` (the input), then `Z{l}` and `A{l}`, shape (n_l, batch), for l = 1..L (and, with dropout,
+        the masks `D{l}` and the unmasked activations `G{l}` = g(Z{l}) of the hidden layers).
 
     Raises
     ------
     TypeError
         X is not numeric.
     ValueError
-        X (or a parameter) has a shape that does not fit; the message names the layer, the expected
-        and the received shape, and hints at a transposed input.
+        X holds NaN or infinite values, or X (or a parameter) has a shape that does not fit; the message
+        names the layer, the expected and the received shape, and hints at a transposed input.
     """
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X)
+    except ValueError as e:                                   # ragged nested lists
+        raise TypeError(f"X must be a numeric array of shape (n_features, batch): {e}") from None
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must be a real numeric array of shape (n_features, batch), got dtype {X.dtype}.")
     if X.dtype != self.dtype:
         X = X.astype(self.dtype)
+    shape = X.shape
+    for l in range(1, self.L + 1):                           # shapes only: nothing is computed yet
+        W, b = self.parameters[f"W{l}"], self.parameters[f"b{l}"]
+        _check_layer_input(l, W, b, shape, "its input X" if l == 1 else f"A{l - 1}")
+        shape = (W.shape[0], shape[1])
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values; clean or impute them first (e.g. replace "
+                         "missing pixels by 0).")
+    return self._forward(X, training)
+
+@add_to_class(NeuralNetwork)
+def _forward(self, X, training: bool = False):
+    """`forward` without the checks, for callers that validated X once (a finite (n_0, m) array of the
+    network's dtype): the training loops of §3.6 and §3.7 run this on every mini-batch."""
     A, cache = X, {"A0": X}
     for l in range(1, self.L + 1):
-        W, b = self.parameters[f"W{l}"], self.parameters[f"b{l}"]
-        _check_layer_input(l, W, b, A, "its input X" if l == 1 else f"A{l - 1}")
-        Z = W @ A + b                                   # (n_l, n_{l-1}) @ (n_{l-1}, m) + (n_l, 1)
-        A = get_activation(self.activation(l)).fn(Z)    # (n_l, m)
+        Z = self.parameters[f"W{l}"] @ A                 # (n_l, n_{l-1}) @ (n_{l-1}, m) -> (n_l, m)
+        Z += self.parameters[f"b{l}"]                    # + (n_l, 1), broadcast along the batch, in place
+        A = get_activation(self.activation(l)).fn(Z)     # (n_l, m)
         if training and self.dropout > 0 and l < self.L:
             keep = 1.0 - self.dropout
             D = (self.rng.random(A.shape) < keep).astype(A.dtype) / A.dtype.type(keep)
+            cache[f"G{l}"], cache[f"D{l}"] = A, D         # backward needs g(Z) itself, not the masked A
             A = A * D
-            cache[f"D{l}"] = D
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
     return A, cache
 

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 import nnbook.backprop  # noqa: F401  (attaches NeuralNetwork.backward)
+from .backprop import _UNCHECKED_LOSSES, binary_cross_entropy, cross_entropy
 from .mlp import _check_X, _check_Y, _resolve_loss
 from .network import NeuralNetwork
 from .utils import add_to_class, check_choice, check_positive
@@ -61,10 +62,14 @@ def create_mini_batches(X, Y, batch_size: int, rng=None):
                          f"{X.shape} (m = {X.shape[1]}), Y has shape {Y.shape}.{hint}")
     m = X.shape[1]
     perm = as_rng(rng, "rng").permutation(m)
-    Xp = X.T[perm].T            # a row gather of X.T: each batch below is a contiguous block of columns
-    Yp = Y[perm] if Y.ndim == 1 else Y.T[perm].T
+    # Samples in rows, each one contiguous: X.T is that already when X is the transpose of a row-major
+    # (m, n_features) array such as load_mnist's images (no copy); otherwise one copy per call.
+    X_rows = np.ascontiguousarray(X.T)
+    Y_rows = Y if Y.ndim == 1 else np.ascontiguousarray(Y.T)
     for start in range(0, m, batch_size):
-        yield Xp[:, start:start + batch_size], Yp[..., start:start + batch_size]
+        idx = perm[start:start + batch_size]
+        # gather b whole rows (cheap) instead of a shuffled copy of the whole set; .T restores (n, b)
+        yield X_rows.take(idx, axis=0).T, (Y_rows.take(idx) if Y.ndim == 1 else Y_rows.take(idx, axis=0).T)
 
 # %% ../nbs/06_optimization.ipynb #9100363f
 def _check_unit_interval(value, name: str):
@@ -79,6 +84,9 @@ class Optimizer:
     Subclasses implement `_step(key, P, G)`, which changes the array `P` in place; the base class
     validates the inputs, counts the steps in `t` and keeps the settable `learning_rate` (schedules
     change it between epochs). Use one optimizer per network: its state is keyed by parameter name.
+    Every rule treats each number on its own, so `NeuralNetwork.train_step` hands the optimizer all
+    parameters at once, as the one vector θ (§3.3) and its gradient, through `_update_vector`: the
+    state then lives under the key `"theta"`.
 
     Parameters
     ----------
@@ -107,8 +115,12 @@ class Optimizer:
         parameters : dict of str -> ndarray
             E.g. `net.parameters` (`W1`, `b1`, ...): floating arrays of any shape.
         gradients : dict of str -> ndarray
-            Gradients with the same keys and shapes (extra keys are ignored).
+            Gradients with the same keys and shapes (extra keys are ignored), finite.
         """
+        for name, d in (("parameters", parameters), ("gradients", gradients)):
+            if not isinstance(d, dict):
+                raise TypeError(f"{name} must be a dict of arrays keyed like net.parameters ('W1', 'b1', ...), "
+                                f"got {type(d).__name__}; pass net.parameters and the dict backward() returned.")
         for key, P in parameters.items():         # validate everything before changing anything
             G = gradients.get(key)
             if G is None:
@@ -121,9 +133,18 @@ class Optimizer:
             if np.shape(G) != P.shape:
                 raise ValueError(f"gradients[{key!r}] has shape {np.shape(G)} but parameters[{key!r}] "
                                  f"has shape {P.shape}.")
+            if np.asarray(G).dtype.kind not in "biuf" or not np.all(np.isfinite(G)):
+                raise ValueError(f"gradients[{key!r}] contains NaN or inf (or is not numeric): training "
+                                 f"diverged? Lower the learning rate or check the inputs; nothing was updated.")
         self.t += 1
         for key, P in parameters.items():
             self._step(key, P, np.asarray(gradients[key]))
+
+    def _update_vector(self, theta, grad):
+        """`update` for all parameters as one vector θ and its gradient (same shape and dtype), unchecked:
+        one `_step` on the whole vector, the way `NeuralNetwork.train_step` calls it."""
+        self.t += 1
+        self._step("theta", theta, grad)
 
     def _step(self, key: str, P, G):
         raise NotImplementedError
@@ -161,10 +182,25 @@ def _as_optimizer(optimizer):
         return SGD()
     if isinstance(optimizer, str):
         return get_optimizer(optimizer)
-    if isinstance(optimizer, Optimizer) or callable(getattr(optimizer, "update", None)):
+    if isinstance(optimizer, Optimizer) or (callable(getattr(optimizer, "update", None))
+                                            and hasattr(optimizer, "learning_rate")):
         return optimizer
     raise TypeError(f"optimizer must be an Optimizer (SGD(...), Momentum(...), AdamOptimizer(...)), a name in "
                     f"{sorted(OPTIMIZERS)} or None, got {type(optimizer).__name__}.")
+
+def _check_targets(loss_fn, Y, name: str = "Y"):
+    """Refuse, once before training, targets that `loss_fn` cannot use (the training loop's loss does not check)."""
+    if loss_fn is cross_entropy:
+        sums = Y.sum(axis=0)
+        if Y.min() < 0 or Y.max() > 1 or not np.allclose(sums, 1, rtol=0, atol=np.sqrt(np.finfo(Y.dtype).eps)):
+            raise ValueError(f"{name}: for a softmax output (cross-entropy) each column must be a probability "
+                             f"distribution, values in [0, 1] summing to 1; got values in [{Y.min():.3g}, "
+                             f"{Y.max():.3g}] and column sums in [{sums.min():.3g}, {sums.max():.3g}]. Build "
+                             f"one-hot targets with nnbook.one_hot(labels, n_classes).")
+    elif loss_fn is binary_cross_entropy and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"{name}: for a sigmoid output (binary cross-entropy) the targets must lie in [0, 1] "
+                         f"(0/1 labels), got values in [{Y.min():.3g}, {Y.max():.3g}].")
+    return Y
 
 @add_to_class(NeuralNetwork)
 def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) -> float:
@@ -173,9 +209,12 @@ def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) ->
     Parameters
     ----------
     X_batch : array, shape (n_features, b)
+        Finite inputs.
     Y_batch : array, shape (n_outputs, b)
+        Targets the loss accepts (one-hot columns for softmax).
     optimizer : Optimizer
-        Its `update(parameters, gradients)` changes `self.parameters` in place.
+        An object with `update(parameters, gradients)` and a `learning_rate`, created once outside the loop
+        (it keeps its state between steps). nnbook's optimizers update all parameters at once, as one vector.
     loss : str, callable or None
         A name in `nnbook.LOSSES`, a callable `(A, Y) -> (loss, dA)`, or None for the output's natural loss.
     l2 : float, default 0.0
@@ -185,23 +224,43 @@ def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) ->
     -------
     float
         The batch loss before the update (penalty included).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Invalid arguments (checked before anything changes), or a loss or gradient that is not finite
+        (the parameters are then left as they were).
     """
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not l2 >= 0:
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
         raise ValueError(f"l2 must be a non-negative number, got {l2!r}.")
+    if (isinstance(optimizer, (str, dict)) or not callable(getattr(optimizer, "update", None))
+            or not hasattr(optimizer, "learning_rate")):
+        raise TypeError(f"optimizer must be an Optimizer such as nnbook.AdamOptimizer(1e-3), got "
+                        f"{type(optimizer).__name__}; create it once, outside the loop (it keeps state).")
     loss_fn = _resolve_loss(loss, self.output_activation)
+    X = _check_X(self, X_batch, "X_batch")
+    Y = _check_targets(loss_fn, _check_Y(self, Y_batch, X.shape[1], "Y_batch"), "Y_batch")
+    return self._train_step(X, Y, optimizer, loss_fn, l2)
+
+@add_to_class(NeuralNetwork)
+def _train_step(self, X, Y, optimizer, loss_fn, l2: float = 0.0) -> float:
+    """`train_step` for inputs validated once up front (finite, in the network's dtype, targets the loss
+    accepts): the inner loop of `train_minibatch` and `fit`. Only the scalar loss is checked per batch (a
+    gradient that overflows makes the next batch's loss NaN, which is caught there)."""
+    theta = self._parameter_vector()                       # parameters[k] are views into θ (§3.3)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # divergence is reported below
-        A, cache = self.forward(X_batch, training=True)
-        if not np.isfinite(A).all():
-            raise _NonFiniteLoss("The network's output contains NaN or inf. The learning rate is probably too "
-                                 "large for these inputs: lower it, or check the inputs for huge values.")
-        value, dA = loss_fn(A, Y_batch)
+        A, cache = self._forward(X, training=True)
+        value, dA = _UNCHECKED_LOSSES.get(loss_fn, loss_fn)(A, Y)
         if l2:
-            value += 0.5 * l2 * sum(float(np.sum(self.parameters[f"W{l}"] ** 2)) for l in range(1, self.L + 1))
+            value += 0.5 * l2 * sum(float(np.vdot(W, W)) for k, W in self.parameters.items() if k[0] == "W")
         if not math.isfinite(value):
             raise _NonFiniteLoss(f"The loss is {value} (not finite). The learning rate is probably too large "
                                  f"for these inputs: lower it, or check the inputs for huge values.")
-        grads = self.backward(dA, cache, l2=l2)
-        optimizer.update(self.parameters, grads)
+        grads = self._backward(dA, cache, l2, self._grad_views)    # written into the gradient vector
+        if isinstance(optimizer, Optimizer) and type(optimizer).update is Optimizer.update:
+            optimizer._update_vector(theta, self._grad)          # one step on the whole vector
+        else:
+            optimizer.update(self.parameters, grads)
     return float(value)
 
 @add_to_class(NeuralNetwork)
@@ -245,6 +304,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     optimizer = _as_optimizer(optimizer)
     batch_size = _check_batch_size(batch_size)
     check_positive(epochs, "epochs", integer=True)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(f"l2 must be a non-negative number (try 1e-4), got {l2!r}.")
     if isinstance(schedule, str):
         schedule = get_schedule(schedule)
     elif schedule is not None and not callable(schedule):
@@ -253,6 +314,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     X = _check_X(self, X)
     Y = _check_Y(self, Y, X.shape[1])
     loss_fn = _resolve_loss(loss, self.output_activation)
+    Y = _check_targets(loss_fn, Y)                       # validated once: the loop below does not check
     rng = as_rng(seed, "seed")
     initial_lr = optimizer.learning_rate
     from nnbook.mlp import _epoch_bar          # tqdm is imported only when progress is True
@@ -264,7 +326,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
         total, n_batches = 0.0, 0
         for batch, (Xb, Yb) in enumerate(create_mini_batches(X, Y, batch_size, rng)):
             try:
-                total += self.train_step(Xb, Yb, optimizer, loss=loss_fn, l2=l2)
+                total += self._train_step(Xb, Yb, optimizer, loss_fn, l2)
             except _NonFiniteLoss:
                 raise ValueError(f"The loss became non-finite at epoch {epoch}, batch {batch} (learning rate "
                                  f"{optimizer.learning_rate:g}, batch size {batch_size}). Lower the learning "
@@ -325,7 +387,9 @@ class AdamOptimizer(Optimizer):
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε).
 
     The moments `m`, `v` (dicts keyed like `parameters`, arrays in the parameter's dtype) and one
-    scratch buffer per parameter are allocated once; every step then runs in place (`out=`).
+    scratch buffer per parameter are allocated once; every step then runs in place (`out=`), in Kingma
+    & Ba's equivalent "efficient" order: θ ← θ − α_t·m/(√v + ε̂) with α_t = α√(1−β₂ᵗ)/(1−β₁ᵗ) and
+    ε̂ = ε√(1−β₂ᵗ), which folds both bias corrections into two scalars.
 
     Parameters
     ----------
@@ -359,11 +423,11 @@ class AdamOptimizer(Optimizer):
         np.multiply(G, G, out=buf)
         buf *= 1.0 - b2
         v += buf
-        np.sqrt(v, out=buf)                                 # √v̂ = √v / √(1−β₂ᵗ)
-        buf *= 1.0 / math.sqrt(1.0 - b2 ** t)
-        buf += self.epsilon                                 # √v̂ + ε
-        np.divide(m, buf, out=buf)                          # m / (√v̂ + ε)
-        buf *= self.learning_rate / (1.0 - b1 ** t)         # α·m̂ / (√v̂ + ε)
+        c2 = math.sqrt(1.0 - b2 ** t)                       # m̂/(√v̂ + ε) = (c2/(1−β₁ᵗ))·m/(√v + c2·ε)
+        np.sqrt(v, out=buf)
+        buf += self.epsilon * c2                            # √v + ε̂
+        np.divide(m, buf, out=buf)
+        buf *= self.learning_rate * c2 / (1.0 - b1 ** t)    # α_t·m / (√v + ε̂) = α·m̂ / (√v̂ + ε)
         P -= buf
 
     def reset(self):

@@ -812,42 +812,7 @@ class Defect:
 
 
 KNOWN_DEFECTS: list[Defect] = [
-    # Owned by the rewrite of the training hot path (forward, backward, train_step, Optimizer.update, fit's
-    # loop): their fixes belong to that change.
-    Defect("NeuralNetwork.update_parameters SGD.update Momentum.update AdamOptimizer.update", "gradients", "nan inf",
-           "nnbook/mlp.py update_parameters, nnbook/optim.py Optimizer.update",
-           "NaN/inf gradients are applied: the parameters silently become NaN/inf (Adam also warns 'invalid value'). "
-           "Fix: in the validation loop, `if not np.all(np.isfinite(G)): raise ValueError(f\"gradients[{key!r}] "
-           "contains NaN or inf (training diverged?): lower the learning rate or check the inputs\")`."),
-    Defect("NeuralNetwork.train_step", "X_batch", "inf",
-           "nnbook/optim.py train_step",
-           "an infinite input saturates tanh, so the loss is finite and returned, but backward multiplies by inf: "
-           "the parameters become NaN/inf without an error (the next step then blames the learning rate). Fix: "
-           "validate X_batch/Y_batch with _check_X/_check_Y (cheap next to forward), and check the gradients are "
-           "finite before optimizer.update (raise _NonFiniteLoss)."),
-    Defect("NeuralNetwork.forward", "X", "nan inf",
-           "nnbook/network.py forward",
-           "NaN/inf inputs are accepted and give NaN outputs. Fix: after the dtype check, `if not "
-           "np.isfinite(X).all(): raise ValueError(\"X contains NaN or infinite values; clean or impute them "
-           "first\")` (O(n0·m), negligible next to W @ X)."),
-    Defect("fit", "Y_val", "not_distribution", "nnbook/mnist.py fit",
-           "Y_val columns that are not probability distributions are only rejected by cross_entropy after the "
-           "first training epoch, so the call trains the network and then fails. Fix: check target values "
-           "up front in _check_xy (columns in [0, 1] summing to 1 for softmax, in [0, 1] for sigmoid)."),
-    Defect("SGD.update Momentum.update AdamOptimizer.update", "gradients parameters", "none list",
-           "nnbook/optim.py Optimizer.update",
-           "non-dict parameters/gradients raise AttributeError ('NoneType' object has no attribute 'get'). Fix: "
-           "`if not isinstance(parameters, dict) or not isinstance(gradients, dict): raise TypeError(...)`."),
-    Defect("NeuralNetwork.train_step", "optimizer", "*", "nnbook/optim.py train_step",
-           "a name ('adam') or a non-optimizer raises AttributeError: 'str' object has no attribute 'update'. "
-           "Fix: `if not callable(getattr(optimizer, 'update', None)): raise TypeError('optimizer must be an "
-           "Optimizer such as nnbook.AdamOptimizer(1e-3); create it once, outside the loop')`."),
-    Defect("NeuralNetwork.train_minibatch lr_range_test", "optimizer", "dict", "nnbook/optim.py _as_optimizer",
-           "a dict passes the `callable(getattr(optimizer, 'update'))` test (dict.update) and fails later with "
-           "AttributeError on learning_rate. Fix: also require hasattr(optimizer, 'learning_rate'), as fit does."),
-    Defect("NeuralNetwork.backward", "dA", "complex ragged objects strings", "nnbook/backprop.py backward",
-           "dA of a non-real dtype gives numpy's ComplexWarning or 'inhomogeneous shape' ValueError. Fix: check "
-           "`np.asarray(dA).dtype.kind in 'biuf'` (without converting, to keep LossGradient.delta) -> TypeError."),
+    # (empty: every defect the sweep found is fixed; the fixes are pinned by REGRESSIONS below)
 ]
 
 
