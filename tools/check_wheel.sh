@@ -2,7 +2,8 @@
 # The package as its users meet it. Build nnbook's sdist and wheel, install each into a FRESH virtual
 # environment (no dev extras; dependencies from the package index), and use it from a folder outside
 # the repository: import it (without importing matplotlib, scikit-learn or tqdm), train small networks,
-# and run the `nnbook` command line (help, bad arguments, train on MNIST, evaluate, data, run).
+# and run the `nnbook` command line (help, bad arguments, train on MNIST, evaluate, data, run);
+# then execute every chapter notebook top to bottom in a plain Jupyter kernel of that environment.
 # Any failure stops the script with "check_wheel: FAILED: ..." and a non-zero exit code.
 #
 # Usage: tools/check_wheel.sh            (make test-package runs it)
@@ -10,7 +11,9 @@
 #   NNBOOK_DATA   folder holding mnist/ (required: the CLI trains on MNIST; nothing is downloaded)
 #   PYTHON        interpreter for the fresh virtual environments (default: python3)
 #   BUILD_PYTHON  interpreter that has `build` installed (default: .venv/bin/python of the checkout)
-#   KEEP=1        keep the temporary folder (dists, venvs, logs) for inspection
+#   NOTEBOOKS     the notebooks to run in the plain kernel: names without .ipynb, e.g. "01_perceptron 10_cli"
+#                 (default: every nbs/ notebook of _toc.yml); "none" skips that step
+#   KEEP=1        keep the temporary folder (dists, venvs, logs, executed notebooks) for inspection
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,6 +73,9 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
   [ -f "$data/mnist/$f.gz" ] || [ -f "$data/mnist/$f" ] || fail "NNBOOK_DATA=$data has no mnist/${f}[.gz]"
 done
 data=$(cd "$data" && pwd)
+# the notebooks to run in a plain kernel: those of _toc.yml under nbs/, in the book's order
+NOTEBOOKS=${NOTEBOOKS:-$(sed -n 's|^ *- *file: *nbs/\([^ ]*\) *$|\1|p' "$repo/_toc.yml" | sed 's/\.ipynb$//')}
+[ -n "$NOTEBOOKS" ] || fail "no notebooks under nbs/ in $repo/_toc.yml"
 echo "check_wheel: nnbook $version from $repo; work folder $work; data $data"
 
 # Everything below runs outside the repository, with nothing from the checkout on the path.
@@ -217,6 +223,35 @@ cli_data_and_run() {
   fi
 }
 step "nnbook data --verify-only; errors exit 1; nnbook run explains the missing nbclient" cli_data_and_run
+
+# --- the chapter notebooks in a plain Jupyter kernel ---------------------------------------------
+# What a reader who clicks Binder or Colab gets: this venv (the wheel and its dependencies) plus
+# ipykernel and nbclient, nothing of the dev extras. Each notebook of _toc.yml is copied alone into a
+# folder outside the repository and run top to bottom (tools/run_plain_notebooks.py); `#| ...` lines
+# are plain comments there, so `#| eval: false` cells run too; only cells tagged raises-exception may raise.
+if [ "$NOTEBOOKS" = none ]; then
+  echo "check_wheel: skipped the notebooks in a plain kernel (NOTEBOOKS=none)"
+else
+  step "pip install ipykernel nbclient (a plain Jupyter kernel; none of the dev extras)" \
+    bash -c "'$py' -m pip install -q ipykernel nbclient && '$py' -m pip check"
+  notebooks=()
+  for stem in $NOTEBOOKS; do
+    [ -f "$repo/nbs/$stem.ipynb" ] || fail "NOTEBOOKS: no notebook nbs/$stem.ipynb"
+    notebooks+=("$repo/nbs/$stem.ipynb")
+  done
+  echo "check_wheel: running ${#notebooks[@]} notebooks in the plain kernel (each notebook's time follows)"
+  nb_start=$(date +%s%N)
+  # live output (each notebook's time as it finishes), and a copy in the log
+  set +e
+  env -u MPLBACKEND "$py" -u "$repo/tools/run_plain_notebooks.py" --out "$work/notebooks" --repo "$repo" \
+    "${notebooks[@]}" 2>&1 | tee "$log" | sed -u 's/^/  /'
+  rc=${PIPESTATUS[0]}
+  set -e
+  : >"$log"   # the output is above already
+  [ "$rc" = 0 ] || fail "the notebooks in a plain kernel (exit code $rc; the failing cells are listed above)"
+  timings+=("$(printf '%7s s  %s' "$(elapsed "$nb_start")" "${#notebooks[@]} notebooks top to bottom in a plain kernel")")
+  echo "check_wheel: ok  ${#notebooks[@]} notebooks top to bottom in a plain kernel ($(elapsed "$nb_start") s)"
+fi
 
 # --- the sdist ---------------------------------------------------------------------------------
 # `python -m build` already built the wheel from the sdist; now pip installs the sdist itself, in place
