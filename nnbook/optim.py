@@ -328,6 +328,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
             try:
                 total += self._train_step(Xb, Yb, optimizer, loss_fn, l2)
             except _NonFiniteLoss:
+                if progress:
+                    bar.close()
                 raise ValueError(f"The loss became non-finite at epoch {epoch}, batch {batch} (learning rate "
                                  f"{optimizer.learning_rate:g}, batch size {batch_size}). Lower the learning "
                                  f"rate, or check the inputs for NaN/huge values (normalise them).") from None
