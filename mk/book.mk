@@ -42,7 +42,7 @@ pdf: export mathjax  ## render the executed book to one PDF, _build/latex/nnbook
 	command -v xelatex >/dev/null && command -v latexmk >/dev/null || { echo "pdf: no xelatex/latexmk: run make tex-deps"; exit 1; }
 	rm -f $(PDF)
 	# -W: a Sphinx warning fails it; LaTeX stops at its first error (the log says where)
-	if ! LATEXOPTS="-interaction=nonstopmode -halt-on-error" LATEXMKOPTS="-silent" \
+	if ! $(BOOK_ENV) LATEXOPTS="-interaction=nonstopmode -halt-on-error" LATEXMKOPTS="-silent" \
 	     $(BIN)/jupyter-book build . --builder pdflatex -W --keep-going --path-output $(BOOK_OUT); then
 	  log=$(PDF:.pdf=.log)
 	  if [ -f "$$log" ]; then echo "--- LaTeX errors in $$log:"; grep -A8 '^!' "$$log" | head -40 || true; fi

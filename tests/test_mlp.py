@@ -228,13 +228,13 @@ def test_circles_reach_95_percent_test_accuracy():
 @pytest.mark.parametrize("make, n, sizes", [
     (nnbook.make_spiral, 1000, [2, 8, 8, 1]), (nnbook.make_checkerboard, 3000, [2, 16, 16, 1])])
 def test_exercise_3_5c_choices_reach_95_percent_on_validation_and_test(make, n, sizes):
-    """The protocol of Exercise 3.5c: 60/20/20 split, lr 1.0, 3000 epochs in chunks of 250, keep the
+    """The protocol of Exercise 3.5c: 60/20/20 split, lr 0.5, 3000 epochs in chunks of 250, keep the
     weights of the best validation chunk; the chosen network must reach 95% on validation AND test."""
     X, y = make(n, noise=0.05 if make is nnbook.make_spiral else 0.0, seed=0)
     a, b = int(0.6 * n), int(0.8 * n)
     net, best_val, best = NeuralNetwork(sizes, seed=0), -1.0, None
     for _ in range(3000 // 250):
-        h = net.train(X[:a].T, y[:a], learning_rate=1.0, epochs=250)
+        h = net.train(X[:a].T, y[:a], learning_rate=0.5, epochs=250)
         val = np.mean(net.predict(X[a:b].T) == y[a:b])
         if val > best_val:
             best_val, best = val, {k: P.copy() for k, P in net.parameters.items()}
