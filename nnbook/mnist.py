@@ -105,10 +105,23 @@ def read_idx(path) -> np.ndarray:
     return parse_idx(_decompress(path.read_bytes(), str(path)), str(path))
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+_UMASK = _umask()                                # read once: os.umask can only be read by setting it
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and an atomic rename."""
+    """Write `data` to `path` through a temporary file in the same folder and an atomic rename.
+
+    The file gets the permissions a plain `open(path, "wb")` would give (0o666 minus the umask), not
+    `mkstemp`'s private 0o600, so a shared data cache stays readable by its other users."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    with contextlib.suppress(OSError, AttributeError):   # (no fchmod on Windows)
+        os.fchmod(fd, 0o666 & ~_UMASK)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import os
+import stat
 import struct
 from pathlib import Path
 
@@ -257,6 +258,18 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         M._atomic_write(p, b"new content")
     assert p.read_bytes() == b"old" and [q.name for q in tmp_path.iterdir()] == ["f.bin"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_atomic_write_gives_the_permissions_of_a_plain_open(tmp_path):
+    """mkstemp makes private 0o600 files; a shared data cache or a saved network must be readable like any file."""
+    p, q = tmp_path / "atomic.bin", tmp_path / "plain.bin"
+    M._atomic_write(p, b"x")
+    q.write_bytes(b"x")
+    assert stat.S_IMODE(p.stat().st_mode) == stat.S_IMODE(q.stat().st_mode)
+    net = nnbook.NeuralNetwork([2, 3, 1], seed=0)
+    saved = nnbook.save_network(net, tmp_path / "net.npz")
+    assert stat.S_IMODE(saved.stat().st_mode) == stat.S_IMODE(q.stat().st_mode)
 
 
 # ---------------------------------------------------------------------------------- real files
