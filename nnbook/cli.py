@@ -319,7 +319,7 @@ def _execute_notebook(path: Path, timeout: float, convert, progress: bool) -> di
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from nnbook.mnist import _tqdm
+    from nnbook.utils import progress_bar
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")               # e.g. nbformat's warning about cells without ids
         nb = nbformat.read(path, as_version=4)
@@ -336,7 +336,7 @@ def _execute_notebook(path: Path, timeout: float, convert, progress: bool) -> di
     with tempfile.TemporaryFile() as kernel_stderr:
         try:
             with client.setup_kernel(stderr=kernel_stderr), \
-                    _tqdm()(total=len(todo), desc=path.name, unit="cell", leave=False, disable=not progress) as bar:
+                    progress_bar(total=len(todo), desc=path.name, unit="cell", leave=False, enabled=progress) as bar:
                 for index in todo:
                     try:
                         client.execute_cell(nb.cells[index], index)

@@ -29,7 +29,7 @@ __all__ = ['FASHION_CLASSES', 'parse_idx', 'read_idx', 'write_idx', 'get_data_di
            'plot_history', 'plot_confusion_matrix', 'save_network', 'load_network']
 
 # %% ../nbs/07_mnist.ipynb #94e284b7
-from .utils import check_path
+from .utils import check_path, progress_bar
 
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
                0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -224,17 +224,6 @@ def _find(folders, fname: str):
     return None
 
 # %% ../nbs/07_mnist.ipynb #61f84ab3
-def _tqdm():
-    """tqdm's notebook bar when ipywidgets is installed, else the plain text bar (no warning)."""
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        from tqdm.std import tqdm
-        return tqdm
-    from tqdm.auto import tqdm
-    return tqdm
-
-
 def _urlopen(url: str, timeout: float):
     """The default opener: urllib with a User-Agent (some mirrors refuse anonymous clients)."""
     from urllib.request import Request, urlopen
@@ -244,13 +233,12 @@ def _urlopen(url: str, timeout: float):
 
 def _fetch(url: str, opener, timeout: float, progress: bool) -> bytes:
     """All bytes at `url`, read in chunks behind a progress bar; raises OSError when the body is short."""
-    tqdm = _tqdm()
     with opener(url, timeout=timeout) as response:
         headers = getattr(response, "headers", None) or {}
         total = int(headers.get("Content-Length") or 0) or None
         chunks = []
-        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
-                  disable=not progress, leave=False) as bar:
+        with progress_bar(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
+                          enabled=progress, leave=False) as bar:
             while chunk := response.read(1 << 16):
                 chunks.append(chunk)
                 bar.update(len(chunk))
@@ -788,7 +776,7 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
     initial_lr = optimizer.learning_rate
     history, best_params, wait = History(), None, 0
     start = time.perf_counter()
-    bar = _tqdm()(total=epochs, desc="fit", unit="epoch", disable=not progress)
+    bar = progress_bar(total=epochs, desc="fit", unit="epoch", enabled=progress)
     for epoch in range(epochs):
         if schedule is not None:
             optimizer.learning_rate = schedule(initial_lr, epoch)
