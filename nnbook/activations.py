@@ -179,9 +179,12 @@ def softmax(Z, axis: int = 0, temperature: float = 1.0):
         raise ValueError(f"Z has no classes along axis {axis} (shape {Z.shape}); softmax needs at least one "
                          "score per distribution.")
     check_positive(temperature, "temperature")
-    S = (Z - Z.max(axis=axis, keepdims=True)) / temperature   # shift first: the largest exponent is e^0 = 1
-    E = np.exp(S)
-    return E / E.sum(axis=axis, keepdims=True)
+    S = Z - Z.max(axis=axis, keepdims=True)     # shift first: the largest exponent is e^0 = 1
+    if temperature != 1:
+        S /= temperature
+    E = np.exp(S, out=S)                         # in place: S is already a new array
+    E /= E.sum(axis=axis, keepdims=True)
+    return E
 
 def softmax_jacobian(z, temperature: float = 1.0):
     """Jacobian ∂s_i/∂z_j = s_i(δ_ij − s_j) / T of s = softmax(z / T) for one score vector (§3.2).
@@ -259,6 +262,10 @@ def activation_backward(name: str, dA, Z, A):
         raise ValueError(f"activation_backward: dA, Z and A must have the same shape (n_l, batch), got "
                          f"{np.shape(dA)}, {np.shape(Z)} and {np.shape(A)}; pass the cached Z and A of the "
                          "layer whose output gradient is dA.")
+    return _activation_backward(name, dA, Z, A)
+
+def _activation_backward(name: str, dA, Z, A):
+    """`activation_backward` without the checks (`_backward` calls it for every layer of every batch)."""
     if name == "softmax":
         return A * (dA - np.sum(A * dA, axis=0, keepdims=True))
     if name == "sigmoid":

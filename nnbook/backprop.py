@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from .activations import ACTIVATIONS, activation_backward, get_activation
+from .activations import ACTIVATIONS, _activation_backward, get_activation
 from .network import NeuralNetwork
 from .utils import add_to_class, as_float_array, check_choice, check_positive
 
@@ -253,26 +253,27 @@ def backward(self, dA, cache, l2: float = 0.0) -> dict:
 def _backward(self, dA, cache, l2: float, grads: dict) -> dict:
     """`backward` without the checks: writes dW, db into the arrays of `grads` (keyed and shaped like
     `parameters`) and returns it. The training step passes views into one gradient vector (§3.3)."""
-    L, AL = self.L, cache[f"A{self.L}"]
-    inv_m = AL.dtype.type(1.0 / cache["A0"].shape[1])
+    L, AL, m = self.L, cache[f"A{self.L}"], cache["A0"].shape[1]
+    inv_m = AL.dtype.type(1.0 / m)
     if isinstance(dA, LossGradient) and dA.delta is not None and dA.activation == self.output_activation:
         dZ = dA.delta * inv_m                                # exact fused gradient (A − Y) / m
     else:
-        dZ = activation_backward(self.output_activation, np.asarray(dA, dtype=AL.dtype), cache[f"Z{L}"], AL)
-        dZ = dZ * inv_m
+        dZ = _activation_backward(self.output_activation, np.asarray(dA, dtype=AL.dtype), cache[f"Z{L}"], AL)
+        dZ *= inv_m
     # dZ now carries the batch mean's 1/m, so the products below need no further scaling
+    ones = np.ones((m, 1), dtype=AL.dtype)                   # db = dZ 1: the bias's input is always 1
     for l in range(L, 0, -1):
         W, gW = self.parameters[f"W{l}"], grads[f"W{l}"]
         np.matmul(dZ, cache[f"A{l - 1}"].T, out=gW)              # (n_l, m) @ (m, n_{l-1}) -> (n_l, n_{l-1})
         if l2:
             gW += l2 * W
-        np.sum(dZ, axis=1, keepdims=True, out=grads[f"b{l}"])   # (n_l, 1)
+        np.matmul(dZ, ones, out=grads[f"b{l}"])                 # (n_l, m) @ (m, 1) -> (n_l, 1): row sums
         if l > 1:
             dA_prev = W.T @ dZ                               # (n_{l-1}, n_l) @ (n_l, m) -> (n_{l-1}, m)
             if f"D{l - 1}" in cache:                         # dropout (§3.7): the mask, then g' of the
                 dA_prev *= cache[f"D{l - 1}"]                # unmasked activation G = g(Z)
             A_prev = cache.get(f"G{l - 1}", cache[f"A{l - 1}"])
-            dZ = activation_backward(self.activation(l - 1), dA_prev, cache[f"Z{l - 1}"], A_prev)
+            dZ = _activation_backward(self.hidden_activation, dA_prev, cache[f"Z{l - 1}"], A_prev)
     return grads
 
 # %% ../nbs/04_backprop.ipynb #be3cc660

@@ -246,6 +246,7 @@ def forward(self, X, training: bool = False):
         raise TypeError(f"X must be a real numeric array of shape (n_features, batch), got dtype {X.dtype}.")
     if X.dtype != self.dtype:
         X = X.astype(self.dtype)
+    get_activation(self.hidden_activation), get_activation(self.output_activation)   # known names
     shape = X.shape
     for l in range(1, self.L + 1):                           # shapes only: nothing is computed yet
         W, b = self.parameters[f"W{l}"], self.parameters[f"b{l}"]
@@ -260,12 +261,13 @@ def forward(self, X, training: bool = False):
 def _forward(self, X, training: bool = False):
     """`forward` without the checks, for callers that validated X once (a finite (n_0, m) array of the
     network's dtype): the training loops of §3.6 and §3.7 run this on every mini-batch."""
-    A, cache = X, {"A0": X}
-    for l in range(1, self.L + 1):
-        Z = self.parameters[f"W{l}"] @ A                 # (n_l, n_{l-1}) @ (n_{l-1}, m) -> (n_l, m)
-        Z += self.parameters[f"b{l}"]                    # + (n_l, 1), broadcast along the batch, in place
-        A = get_activation(self.activation(l)).fn(Z)     # (n_l, m)
-        if training and self.dropout > 0 and l < self.L:
+    A, cache, L, P = X, {"A0": X}, self.L, self.parameters
+    for l in range(1, L + 1):
+        Z = P[f"W{l}"] @ A                               # (n_l, n_{l-1}) @ (n_{l-1}, m) -> (n_l, m)
+        Z += P[f"b{l}"]                                  # + (n_l, 1), broadcast along the batch, in place
+        g = ACTIVATIONS[self.output_activation if l == L else self.hidden_activation].fn
+        A = g(Z)                                         # (n_l, m)
+        if training and self.dropout > 0 and l < L:
             keep = 1.0 - self.dropout
             D = (self.rng.random(A.shape) < keep).astype(A.dtype) / A.dtype.type(keep)
             cache[f"G{l}"], cache[f"D{l}"] = A, D         # backward needs g(Z) itself, not the masked A

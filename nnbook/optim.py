@@ -388,10 +388,11 @@ class AdamOptimizer(Optimizer):
 
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε).
 
-    The moments `m`, `v` (dicts keyed like `parameters`, arrays in the parameter's dtype) and one
-    scratch buffer per parameter are allocated once; every step then runs in place (`out=`), in Kingma
-    & Ba's equivalent "efficient" order: θ ← θ − α_t·m/(√v + ε̂) with α_t = α√(1−β₂ᵗ)/(1−β₁ᵗ) and
-    ε̂ = ε√(1−β₂ᵗ), which folds both bias corrections into two scalars.
+    Evaluated in place (`out=`) in an equivalent order that takes ten passes over the arrays: the state
+    is the sums M = m/(1−β₁) and V = v/(1−β₂), updated as M ← β₁M + g and V ← β₂V + g², and
+    θ ← θ − α_t·M/(√V + ε̂) with c_t = √((1−β₂)/(1−β₂ᵗ)), α_t = α(1−β₁)/((1−β₁ᵗ)c_t) and ε̂ = ε/c_t.
+    The sums and one scratch buffer per parameter are allocated on the first step, in the parameter's
+    dtype. The moments themselves are the properties `m` and `v`.
 
     Parameters
     ----------
@@ -401,6 +402,14 @@ class AdamOptimizer(Optimizer):
         Decay rates of the first and second moment estimates.
     epsilon : float, default 1e-8
         ε > 0 added to √v̂ to avoid division by zero.
+
+    Attributes
+    ----------
+    m, v : dict of str -> ndarray
+        The first and second moment estimates (before bias correction), keyed like `parameters`:
+        new arrays computed from the stored sums on each access (read-only).
+    t : int
+        Steps taken.
     """
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8):
@@ -408,33 +417,41 @@ class AdamOptimizer(Optimizer):
         self.beta1 = _check_unit_interval(beta1, "beta1")
         self.beta2 = _check_unit_interval(beta2, "beta2")
         self.epsilon = float(check_positive(epsilon, "epsilon"))
-        self.m, self.v, self._buf = {}, {}, {}
+        self._M, self._V, self._buf = {}, {}, {}
+
+    @property
+    def m(self) -> dict:
+        """First moments m = (1−β₁)M, one new array per parameter."""
+        return {k: (1.0 - self.beta1) * M for k, M in self._M.items()}
+
+    @property
+    def v(self) -> dict:
+        """Second moments v = (1−β₂)V, one new array per parameter."""
+        return {k: (1.0 - self.beta2) * V for k, V in self._V.items()}
 
     def _step(self, key, P, G):
-        m = self.m.get(key)
-        if m is None or m.shape != P.shape:
-            m = self.m[key] = np.zeros_like(P)
-            self.v[key] = np.zeros_like(P)
+        M = self._M.get(key)
+        if M is None or M.shape != P.shape:
+            M = self._M[key] = np.zeros_like(P)
+            self._V[key] = np.zeros_like(P)
             self._buf[key] = np.empty_like(P)
-        v, buf = self.v[key], self._buf[key]
+        V, buf = self._V[key], self._buf[key]
         b1, b2, t = self.beta1, self.beta2, self.t
-        m *= b1                                             # m = β₁m + (1−β₁)g
-        np.multiply(G, 1.0 - b1, out=buf)
-        m += buf
-        v *= b2                                             # v = β₂v + (1−β₂)g²
+        M *= b1                                             # M = β₁M + g      (M = m/(1−β₁))
+        M += G
+        V *= b2                                             # V = β₂V + g²     (V = v/(1−β₂))
         np.multiply(G, G, out=buf)
-        buf *= 1.0 - b2
-        v += buf
-        c2 = math.sqrt(1.0 - b2 ** t)                       # m̂/(√v̂ + ε) = (c2/(1−β₁ᵗ))·m/(√v + c2·ε)
-        np.sqrt(v, out=buf)
-        buf += self.epsilon * c2                            # √v + ε̂
-        np.divide(m, buf, out=buf)
-        buf *= self.learning_rate * c2 / (1.0 - b1 ** t)    # α_t·m / (√v + ε̂) = α·m̂ / (√v̂ + ε)
+        V += buf
+        c = math.sqrt((1.0 - b2) / (1.0 - b2 ** t))         # √v̂ = c·√V,  m̂ = (1−β₁)/(1−β₁ᵗ)·M
+        np.sqrt(V, out=buf)
+        buf += self.epsilon / c                             # √V + ε̂
+        np.divide(M, buf, out=buf)
+        buf *= self.learning_rate * (1.0 - b1) / ((1.0 - b1 ** t) * c)   # α_t·M/(√V + ε̂) = α·m̂/(√v̂ + ε)
         P -= buf
 
     def reset(self):
         super().reset()
-        self.m, self.v, self._buf = {}, {}, {}
+        self._M, self._V, self._buf = {}, {}, {}
 
     def _hyper(self):
         return (f"{super()._hyper()}, beta1={self.beta1:g}, beta2={self.beta2:g}, "

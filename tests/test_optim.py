@@ -81,7 +81,24 @@ def test_adam_matches_reference_with_bias_correction():
             ref[k] = ref[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
         for k in ref:
             np.testing.assert_allclose(params[k], ref[k], rtol=1e-12, atol=1e-14)
+            # the stored sums M, V give back the paper's moments m, v through the properties
+            np.testing.assert_allclose(opt.m[k], m[k], rtol=1e-12, atol=1e-300)
+            np.testing.assert_allclose(opt.v[k], v[k], rtol=1e-12, atol=1e-300)
     assert opt.t == len(grads)
+
+
+def test_adam_moment_properties_are_copies():
+    """`m` and `v` are computed on access: writing into them cannot corrupt the optimizer's state."""
+    params = {"w": np.zeros(3)}
+    opt = AdamOptimizer(0.1)
+    opt.update(params, {"w": np.array([1.0, -2.0, 0.5])})
+    np.testing.assert_allclose(opt.m["w"], [0.1, -0.2, 0.05], rtol=1e-15)
+    np.testing.assert_allclose(opt.v["w"], 0.001 * np.array([1.0, 4.0, 0.25]), rtol=1e-13)
+    opt.m["w"][:] = 99.0
+    opt.v["w"][:] = -1.0
+    np.testing.assert_allclose(opt.m["w"], [0.1, -0.2, 0.05], rtol=1e-15)
+    opt.reset()
+    assert opt.m == {} and opt.v == {}
 
 
 def test_adam_first_step_is_learning_rate_times_sign():
