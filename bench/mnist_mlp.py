@@ -6,12 +6,15 @@ The task of every contender: the 784-128-64-10 ReLU/softmax network, Adam (lr 0.
 Contenders (each in its own worker process, so each one's peak memory is its own):
   nnbook-f32, nnbook-f64   the book's own loop (what `nnbook.fit` runs): create_mini_batches + train_step,
                            on X = X_rows.T, the (784, m) view of load_mnist's rows (samples contiguous)
+  numpy-floor-f32          the same step as one flat hand-written NumPy loop (no classes, dicts or checks):
+                           how fast NumPy itself can go, to tell nnbook's overhead from NumPy's
   sklearn-f32, sklearn-f64 MLPClassifier(solver="adam"), one partial_fit (= one shuffled epoch) per round
   torch-f32                PyTorch on the CPU, a plain loop over pre-made tensors (skipped if not installed)
 Epochs alternate between the contenders (round robin), so machine noise hits all of them alike.
 
 Printed: seconds per epoch (median/min/max, wall clock, and the worker's CPU time), test accuracy after the
-same number of epochs (equal work), peak resident memory, the ratios against the peers, the floating-point
+same number of epochs (equal work), peak resident memory, the ratios against the peers (ratio of the medians,
+and the median of the per-round ratios, which cancels slow drifts of a shared machine), the floating-point
 work of one epoch, the machine's float32 matrix-multiply throughput at the network's shapes and the
 resulting matmul-only lower bound of an epoch, and which BLAS runs with how many threads. Nothing is
 asserted: the figures are for people to read (the README quotes them).
@@ -107,6 +110,68 @@ class NnbookWorker:
         return float(np.mean(self.net.predict(self.Xt.T) == self.yt))
 
 
+class FloorWorker:
+    """The same training step as one flat, hand-written NumPy loop: no classes, no dicts, no checks, no
+    cache, buffers reused. Not a library: it measures how fast this network can train in NumPy at all, so
+    the gap between nnbook and its peers can be split into what nnbook's structure costs (nnbook / floor)
+    and what NumPy itself costs (floor / peers)."""
+    def __init__(self, dtype, seed, n_train=None):
+        import nnbook
+        self.dtype = np.dtype(dtype)
+        self.X_rows, y, self.Xt, self.yt = load(self.dtype, n_train)
+        self.Y_rows = np.eye(10, dtype=self.dtype)[y]                # one-hot, samples in rows
+        net = nnbook.NeuralNetwork(SIZES, "relu", "softmax", init="he", seed=seed, dtype=self.dtype)
+        self.theta = net._parameter_vector().copy()                 # the same initial weights as nnbook
+        self.grad, self.M, self.V, self.buf = (np.zeros_like(self.theta) for _ in range(4))
+        self.P, self.G, start = [], [], 0
+        for k, A in net.parameters.items():                        # W1, b1, W2, b2, W3, b3 as views
+            self.P.append(self.theta[start:start + A.size].reshape(A.shape))
+            self.G.append(self.grad[start:start + A.size].reshape(A.shape))
+            start += A.size
+        self.ones = np.ones((BATCH, 1), dtype=self.dtype)
+        self.rng, self.t = np.random.default_rng(seed), 0
+
+    def adam(self, b1=0.9, b2=0.999, eps=1e-8):
+        self.t += 1
+        M, V, G, buf = self.M, self.V, self.grad, self.buf
+        M *= b1; M += G
+        V *= b2; np.multiply(G, G, out=buf); V += buf
+        c = (1 - b2) ** 0.5 / (1 - b2 ** self.t) ** 0.5
+        np.sqrt(V, out=buf); buf += eps / c; np.divide(M, buf, out=buf)
+        buf *= LR * (1 - b1) / ((1 - b1 ** self.t) * c)
+        self.theta -= buf
+
+    def epoch(self):
+        W1, b1, W2, b2, W3, b3 = self.P
+        gW1, gb1, gW2, gb2, gW3, gb3 = self.G
+        m = self.X_rows.shape[0]
+        perm = self.rng.permutation(m)
+        for s in range(0, m, BATCH):
+            idx = perm[s:s + BATCH]
+            X, Y = self.X_rows.take(idx, axis=0).T, self.Y_rows.take(idx, axis=0).T
+            ones = self.ones[:X.shape[1]]
+            Z1 = W1 @ X; Z1 += b1; A1 = np.maximum(Z1, 0)
+            Z2 = W2 @ A1; Z2 += b2; A2 = np.maximum(Z2, 0)
+            Z3 = W3 @ A2; Z3 += b3; Z3 -= Z3.max(axis=0)
+            A3 = np.exp(Z3, out=Z3); A3 /= A3.sum(axis=0)
+            loss = -np.vdot(Y, np.log(np.maximum(A3, np.finfo(self.dtype).tiny))) / X.shape[1]
+            if not np.isfinite(loss):
+                raise FloatingPointError("diverged")
+            dZ = A3 - Y; dZ *= self.dtype.type(1 / X.shape[1])
+            np.matmul(dZ, A2.T, out=gW3); np.matmul(dZ, ones, out=gb3)
+            dZ = W3.T @ dZ; dZ *= Z2 > 0
+            np.matmul(dZ, A1.T, out=gW2); np.matmul(dZ, ones, out=gb2)
+            dZ = W2.T @ dZ; dZ *= Z1 > 0
+            np.matmul(dZ, X.T, out=gW1); np.matmul(dZ, ones, out=gb1)
+            self.adam()
+
+    def accuracy(self):
+        W1, b1, W2, b2, W3, b3 = self.P
+        A = np.maximum(W1 @ self.Xt.T + b1, 0)
+        A = np.maximum(W2 @ A + b2, 0)
+        return float(np.mean(np.argmax(W3 @ A + b3, axis=0) == self.yt))
+
+
 class SklearnWorker:
     def __init__(self, dtype, seed, n_train=None):
         import warnings
@@ -158,6 +223,7 @@ class TorchWorker:
 
 
 WORKERS = {"nnbook-f32": (NnbookWorker, "float32"), "nnbook-f64": (NnbookWorker, "float64"),
+           "numpy-floor-f32": (FloorWorker, "float32"),
            "sklearn-f32": (SklearnWorker, "float32"), "sklearn-f64": (SklearnWorker, "float64"),
            "torch-f32": (TorchWorker, "float32")}
 
@@ -290,6 +356,9 @@ def run_speed(args):
     cpu = {n: [] for n in names}
     for epoch in range(args.epochs):
         for n in names:                           # round robin: one epoch of each contender in turn
+            # Let the previous contender's BLAS/OpenMP worker threads stop spinning first (OpenBLAS workers
+            # busy-wait for a while after each call): otherwise they take a core from this epoch.
+            time.sleep(args.pause)
             p = procs[n]
             p.stdin.write("epoch\n")
             p.stdin.flush()
@@ -324,9 +393,9 @@ def run_speed(args):
         breakdown = dict(full=t_full, rest=rest, matmul_plus_adam=floor, **parts)
     med = {n: statistics.median(times[n]) for n in names}
     medcpu = {n: statistics.median(cpu[n]) for n in names}
-    print(f"{'contender':<12} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'test acc':>9} {'peak MB':>8}")
+    print(f"{'contender':<16} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'test acc':>9} {'peak MB':>8}")
     for n in names:
-        print(f"{n:<12} {med[n]:9.2f} {min(times[n]):7.2f} {max(times[n]):7.2f} {medcpu[n]:7.2f} "
+        print(f"{n:<16} {med[n]:9.2f} {min(times[n]):7.2f} {max(times[n]):7.2f} {medcpu[n]:7.2f} "
               f"{results[n]['accuracy']:9.4f} {results[n]['peak_mb']:8.0f}")
     print(f"(wall-clock seconds per epoch over {args.epochs} epochs; CPU s: the worker's median CPU time per "
           f"epoch, all threads; test accuracy after {args.epochs} epochs each)\n")
@@ -335,8 +404,20 @@ def run_speed(args):
             continue
         for peer in ("sklearn-f32", "sklearn-f64", "torch-f32"):
             if peer in med:
-                print(f"{mine} / {peer}: {med[mine] / med[peer]:.2f}")
+                # the same round's epochs ran back to back, so their ratio cancels slow drifts of the machine
+                paired = statistics.median(a / b for a, b in zip(times[mine], times[peer]))
+                print(f"{mine} / {peer}: {med[mine] / med[peer]:.2f} (ratio of medians), "
+                      f"{paired:.2f} (median of the {args.epochs} per-round ratios)")
+        if mine == "nnbook-f32" and "numpy-floor-f32" in med:
+            paired = statistics.median(a / b for a, b in zip(times[mine], times["numpy-floor-f32"]))
+            print(f"{mine} / numpy-floor-f32: {med[mine] / med['numpy-floor-f32']:.2f} (ratio of medians), "
+                  f"{paired:.2f} (median of the per-round ratios)")
         print(f"{mine} / matmul lower bound: {med[mine] / lb:.2f}")
+    if "numpy-floor-f32" in med:
+        for peer in ("sklearn-f32", "torch-f32"):
+            if peer in med:
+                print(f"numpy-floor-f32 / {peer}: {med['numpy-floor-f32'] / med[peer]:.2f}")
+        print(f"numpy-floor-f32 / matmul lower bound: {med['numpy-floor-f32'] / lb:.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(times=times, cpu=cpu, results=results, lower_bound=lb, gflops=gflops,
@@ -392,6 +473,9 @@ def run_capstone(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=5, help="epochs per contender (default 5)")
+    ap.add_argument("--pause", type=float, default=0.5,
+                    help="seconds of quiet before each epoch, so the previous contender's threads stop spinning "
+                         "(default 0.5)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--contenders", default=",".join(WORKERS), help="comma-separated subset of " + ", ".join(WORKERS))
     ap.add_argument("--threads", type=int, default=None, help="limit BLAS (and torch) threads; default: library default")

@@ -2,7 +2,7 @@
 # capstone accuracy over seeds. Included by the Makefile (SHELL bash -eu -o pipefail, .ONESHELL, BIN).
 # The figures are printed and kept in _build/bench/ for the README; nothing here asserts a speed.
 TORCH_REQ ?= torch==2.13.0
-BENCH_ARGS ?= --epochs 5
+BENCH_ARGS ?= --epochs 9
 BENCH_OUT := _build/bench
 
 .PHONY: bench-deps bench bench-capstone
