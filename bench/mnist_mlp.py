@@ -23,8 +23,8 @@ asserted: the figures are for people to read (the README quotes them).
     python bench/mnist_mlp.py --threads 1           # BLAS (and torch) limited to one thread
     python bench/mnist_mlp.py --capstone            # the §3.7 capstone: 3 seeds x 20 epochs via nnbook.fit
 
-`make bench` installs torch and runs it twice: with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as the environment
-sets them and with both unset.
+`make bench` installs torch and runs it three times: with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE as the environment
+sets them, with both unset, and with one BLAS thread.
 """
 from __future__ import annotations
 
