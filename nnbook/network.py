@@ -246,7 +246,6 @@ def forward(self, X, training: bool = False):
         raise TypeError(f"X must be a real numeric array of shape (n_features, batch), got dtype {X.dtype}.")
     if X.dtype != self.dtype:
         X = X.astype(self.dtype)
-    get_activation(self.hidden_activation), get_activation(self.output_activation)   # known names
     shape = X.shape
     for l in range(1, self.L + 1):                           # shapes only: nothing is computed yet
         W, b = self.parameters[f"W{l}"], self.parameters[f"b{l}"]
@@ -265,7 +264,7 @@ def _forward(self, X, training: bool = False):
     for l in range(1, L + 1):
         Z = P[f"W{l}"] @ A                               # (n_l, n_{l-1}) @ (n_{l-1}, m) -> (n_l, m)
         Z += P[f"b{l}"]                                  # + (n_l, 1), broadcast along the batch, in place
-        g = ACTIVATIONS[self.output_activation if l == L else self.hidden_activation].fn
+        g = get_activation(self.output_activation if l == L else self.hidden_activation).fn
         A = g(Z)                                         # (n_l, m)
         if training and self.dropout > 0 and l < L:
             keep = 1.0 - self.dropout

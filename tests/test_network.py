@@ -317,3 +317,16 @@ def test_plot_network_draws_units_and_weights():
     with pytest.raises(ValueError, match=r"x must be one example of shape \(2,\)"):
         nnbook.plot_network(net, x=[1.0, 2.0, 3.0])
     plt.close("all")
+
+
+def test_unknown_activation_name_set_after_construction_is_reported_by_every_entry_point():
+    """The training loops look activations up without the public checks; a bad name must still give the
+    ValueError that lists the valid names, not a bare KeyError."""
+    net = NeuralNetwork([2, 3, 1])
+    net.hidden_activation = "relux"
+    X, Y = np.zeros((2, 4)), np.zeros((1, 4))
+    calls = [lambda: net.forward(X), lambda: net.train_step(X, Y, nnbook.SGD(0.1)),
+             lambda: nnbook.fit(net, X, Y, epochs=1, progress=False)]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"Unknown activation 'relux'; choose one of: .*relu"):
+            call()
