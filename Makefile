@@ -14,7 +14,10 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # 1 and 2 threads (tools/check_reproducible.py, CONTRIBUTING.md). 2 is the default on the 2-core CI
 # machine, so the pin changes neither results nor speed there and makes them independent of the core count.
 BOOK_THREADS ?= 2
-BOOK_ENV := OPENBLAS_NUM_THREADS=$(BOOK_THREADS) OMP_NUM_THREADS=$(BOOK_THREADS)
+# MPLBACKEND: the kernels draw with the inline backend whatever the caller's environment says (with Agg,
+# common on headless machines, every figure would be drawn into nothing and vanish from the book).
+BOOK_ENV := OPENBLAS_NUM_THREADS=$(BOOK_THREADS) OMP_NUM_THREADS=$(BOOK_THREADS) \
+            MPLBACKEND=module://matplotlib_inline.backend_inline
 
 include mk/*.mk
 

@@ -27,7 +27,10 @@ def add_to_class(cls):
 def glue(name: str,  # the key the prose uses: {glue:text}`name`
          value,      # any object; its text form is stored
          display: bool = False):  # also show the value in the cell's output
-    """Store `value` under `name` in the cell's output for the book's `{glue}` roles; returns `value` (NumPy scalars as Python numbers)."""
+    """Store `value` under `name` in the cell's output for the book's `{glue}` roles (NumPy scalars as Python numbers).
+
+    Returns None, so a cell that ends with a `glue` call shows nothing but what it displays on purpose.
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"glue: name must be a non-empty str (the key the prose uses), got {name!r}.")
     from IPython.core.formatters import format_display_data
@@ -41,7 +44,6 @@ def glue(name: str,  # the key the prose uses: {glue:text}`name`
     prefix = "" if display else "application/papermill.record/"
     metadata["scrapbook"] = dict(name=name, mime_prefix=prefix)
     ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
-    return value
 
 # %% ../nbs/00_utils.ipynb #38c58e31
 STYLE = {
@@ -51,8 +53,22 @@ STYLE = {
     "image.cmap": "viridis",
 }
 
+def _inline_backend_in_jupyter():
+    """In a Jupyter kernel, show figures inline whatever `MPLBACKEND` says (Agg would draw into nothing)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or "ZMQ" not in type(shell).__name__:   # not a Jupyter kernel: leave the backend alone
+        return
+    import matplotlib
+    if "inline" not in matplotlib.get_backend():
+        shell.run_line_magic("matplotlib", "inline")
+
 def set_style():
-    """Apply the book's matplotlib style (imports matplotlib only when called)."""
+    """Apply the book's matplotlib style (imports matplotlib only when called); in Jupyter, figures show inline."""
+    _inline_backend_in_jupyter()
     import matplotlib as mpl
     mpl.rcParams.update(STYLE)
 
