@@ -21,7 +21,7 @@ BOOK_ENV := OPENBLAS_NUM_THREADS=$(BOOK_THREADS) OMP_NUM_THREADS=$(BOOK_THREADS)
 
 include mk/*.mk
 
-.PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest coverage test-book test-repro timings clean
+.PHONY: help venv install export mathjax book book-all page test test-clean test-export test-nbdev test-pytest coverage test-book test-pages test-repro timings clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' Makefile mk/*.mk | sed 's/:.*## /\t/' | sort
@@ -36,8 +36,9 @@ $(VENV)/.installed: $(BIN)/python setup.py settings.ini pyproject.toml
 
 venv install: $(VENV)/.installed  ## create .venv and install nnbook (editable) with the dev tools
 
-export: install  ## regenerate nnbook/ from the notebooks
+export: install  ## regenerate nnbook/ from the notebooks (modules, and the exercise notebooks in nnbook/starters/)
 	$(BIN)/nbdev_export
+	$(BIN)/python tools/make_starters.py
 
 $(MATHJAX)/tex-chtml.js:  ## MathJax 3, from the npm registry, served by the book itself (offline math)
 	command -v npm >/dev/null || { echo "npm is needed to fetch MathJax (apt-get install npm)"; exit 1; }
@@ -64,8 +65,9 @@ page: export mathjax  ## rebuild one chapter: make page NB=nbs/03_forward.ipynb 
 test-clean: install  ## notebooks are committed without outputs or execution counts
 	$(BIN)/python tools/check_clean.py nbs
 
-test-export: install  ## nnbook/ equals what nbdev_export makes of nbs/
+test-export: install  ## nnbook/ equals what nbdev_export makes of nbs/, and nnbook/starters/ what the chapters' exercise cells make
 	$(BIN)/python tools/check_export.py
+	$(BIN)/python tools/make_starters.py --check
 
 COVERAGE := $(BIN)/python -m coverage
 COVERAGE_MIN ?= 90
@@ -82,9 +84,14 @@ coverage:  ## line coverage of nnbook from nbdev_test + pytest; fails below COVE
 	$(COVERAGE) combine -q || true
 	$(COVERAGE) report --fail-under=$(COVERAGE_MIN) | tail -n 25
 
-test-book: export mathjax  ## the strict HTML build from a clean _build: any cell error or sphinx warning fails it
+test-book: export mathjax  ## the strict HTML build from a clean _build (a cell error or sphinx warning fails it), then what the pages show
 	rm -rf _build/html _build/.doctrees _build/.jupyter_cache _build/jupyter_execute
 	$(BOOK_ENV) $(BIN)/jupyter-book build . -W --keep-going --all
+	$(MAKE) --no-print-directory test-pages
+
+test-pages:  ## the built pages: every figure drawn, no raw table, tuple glue, stray value or internal reference; the visible code of §3.1-§3.7
+	$(BIN)/python tools/check_pages.py --build _build
+	$(BIN)/python tools/page_metrics.py --quiet --budget 2600 nbs/0[1-7]_*.ipynb
 
 test-repro: export  ## execute every notebook of the book again: every output must equal test-book's (`timing` cells excepted)
 	test -d _build/.jupyter_cache || $(MAKE) test-book

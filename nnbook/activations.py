@@ -275,3 +275,243 @@ def _activation_backward(name: str, dA, Z, A):
     if name == "relu":
         return dA * (Z > 0)
     return dA * ACTIVATIONS[name].derivative(Z)
+
+# %% ../nbs/02_activations.ipynb #231d05f3
+def _strict_call(t, fn, Z, name: str, diagnosis):
+    """`t.call(fn, Z)` with NumPy raising on overflow and 0/0; a learner's FloatingPointError becomes a diagnosis.
+
+    `diagnosis`: the message, or {"overflow": message, "invalid": message, ...} keyed by NumPy's words."""
+    from nnbook.exercises import _LearnerError
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return t.call(fn, Z, name=name)
+    except _LearnerError as e:
+        if "FloatingPointError" not in str(e):
+            raise
+        numpy_says = str(e).rsplit(": ", 1)[-1]
+        if isinstance(diagnosis, dict):
+            diagnosis = next((m for k, m in diagnosis.items() if k in numpy_says), str(e))
+        t.fail(f"{diagnosis} (NumPy: {numpy_says})")
+
+
+def _call_elementwise(t, fn, Z, name: str):
+    """`t.call(fn, Z)`, with a diagnosis for Python's max() or an `if` applied to a whole array."""
+    from nnbook.exercises import _LearnerError
+    try:
+        A = t.call(fn, Z, name=name)
+    except _LearnerError as e:
+        if "truth value of an array" in str(e):
+            t.fail(f"`{name}` uses Python's max() or an `if` on an array, which cannot work elementwise; "
+                   f"use NumPy's elementwise functions (np.maximum, np.where, np.exp, ...) ({e})")
+        raise
+    if np.isscalar(A) or np.ndim(A) == 0:
+        t.fail(f"`{name}(Z)` returned one number for an array of shape {Z.shape}: it must work elementwise "
+               f"on the whole array (as NumPy functions such as np.exp and np.maximum do)")
+    return A
+
+
+def _near(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def _elementwise_diagnosis(name: str, Z):
+    """The diagnose(actual, expected) of `t.close` for an activation: typical slips, recognised by their values."""
+    def diagnose(actual, expected):
+        if name == "sigmoid":
+            if _near(actual, ACTIVATIONS["sigmoid"].fn(-Z)):
+                return "`sigmoid(Z)` gives σ(−Z) = 1 / (1 + e^Z): the exponent should be −Z"
+            if _near(actual, np.tanh(Z)):
+                return "`sigmoid(Z)` gives tanh(Z); σ(z) = 1 / (1 + e^(−z)) has values in (0, 1)"
+        if name == "tanh":
+            if _near(actual, np.tanh(Z / 2)):
+                return "`tanh(Z)` gives tanh(Z/2), i.e. 2σ(Z) − 1: tanh(z) = 2σ(2z) − 1"
+            if _near(actual, ACTIVATIONS["sigmoid"].fn(Z)):
+                return "`tanh(Z)` gives σ(Z); tanh has values in (−1, 1): use np.tanh(Z)"
+        if name == "relu":
+            if _near(actual, np.abs(Z)):
+                return "`relu(Z)` gives |z|: ReLU is 0 for z < 0, not −z"
+            if _near(actual, np.minimum(Z, 0)):
+                return "`relu(Z)` keeps the negative part: ReLU is max(0, z)"
+            if _near(actual, (Z > 0).astype(float)):
+                return "`relu(Z)` gives 1 or 0 (the derivative's values); ReLU itself is max(0, z)"
+        return None
+    return diagnose
+
+
+def _check_3_2a(t, sigmoid, tanh, relu, softmax):
+    """Exercise 3.2a: the learner's sigmoid, tanh, relu and softmax against nnbook's."""
+    Z = t.rng.standard_normal((3, 5)) * 4                      # 3 units, 5 examples
+    for name, fn in (("sigmoid", sigmoid), ("tanh", tanh), ("relu", relu)):
+        A = _call_elementwise(t, fn, Z, name)
+        t.close(A, ACTIVATIONS[name].fn(Z), f"`{name}(Z)`", diagnose=_elementwise_diagnosis(name, Z))
+    big = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
+    A = _strict_call(t, sigmoid, big, "sigmoid",
+                     "`sigmoid` overflows for large negative z: e^(−z) = e^1000 is too large for a float "
+                     "(np.where does not help, it computes both branches); exponentiate only numbers <= 0")
+    t.close(A, ACTIVATIONS["sigmoid"].fn(big), "`sigmoid(Z)` for z from −1000 to 1000")
+    A = _strict_call(t, tanh, big, "tanh",
+                     "`tanh` overflows for large |z|: e^1000 is too large for a float; use np.tanh(Z), "
+                     "or 2σ(2z) − 1 with a sigmoid that does not overflow")
+    t.close(A, np.tanh(big), "`tanh(Z)` for z from −1000 to 1000")
+    A = t.call(relu, big, name="relu")
+    t.close(A, ACTIVATIONS["relu"].fn(big), "`relu(Z)` for z from −1000 to 1000")
+    t.note("sigmoid, tanh and relu on a random (3, 5) array and on z up to ±1000")
+
+    S = t.rng.standard_normal((4, 6)) * 3                      # 4 classes, 6 examples
+    P = t.array(t.call(softmax, S, name="softmax"), "`softmax(Z)` for Z of shape (4, 6)", shape=S.shape)
+    if not np.allclose(P.sum(axis=0), 1):
+        if np.allclose(P.sum(axis=1), 1):
+            t.fail("the rows of `softmax(Z)` sum to 1, not its columns: in nnbook each column is one "
+                   "example (Z is (classes, batch)), so sum over axis 0 (np.sum(E, axis=0, keepdims=True))")
+        if np.isclose(P.sum(), 1):
+            t.fail("`softmax(Z)` sums to 1 over the whole array: each column is one example and must sum "
+                   "to 1 on its own (sum over axis 0 with keepdims=True)")
+        t.fail("the columns of `softmax(Z)` do not sum to 1 (each column is one example's distribution)")
+    t.close(P, ACTIVATIONS["softmax"].fn(S), "`softmax(Z)`")
+    large = np.array([[1000.0, -1002.0, 1.0], [1001.0, -1001.0, 2.0], [1002.0, -1000.0, 3.0]])
+    P = _strict_call(t, softmax, large, "softmax",
+                     {"overflow": "`softmax` overflows for scores around 1000: e^1000 is too large for a "
+                                  "float. Subtract each column's own maximum (Z.max(axis=0, keepdims=True)) "
+                                  "before np.exp: it does not change the result",
+                      "invalid": "`softmax` gives 0/0 for a column whose scores are all far below the "
+                                 "maximum you subtracted: subtract each column's own maximum "
+                                 "(Z.max(axis=0, keepdims=True)), not the whole array's or a row's"})
+    P = t.array(P, "`softmax(Z)` for scores around ±1000", shape=large.shape)
+    t.close(P, ACTIVATIONS["softmax"].fn(large), "`softmax(Z)` for scores around ±1000")
+    P1 = t.array(t.call(softmax, np.array([[1.0], [2.0], [3.0]]), name="softmax"),
+                 "`softmax` of one column", shape=(3, 1))
+    t.close(P1, ACTIVATIONS["softmax"].fn(np.array([[1.0], [2.0], [3.0]])), "`softmax` of the column [1, 2, 3]")
+    t.note("softmax on (4, 6) and (3, 1) arrays with columns summing to 1 and on scores of ±1000; "
+           "no input modified")
+
+
+def _derivative_diagnosis(name: str, Z):
+    """diagnose(actual, expected) for Exercise 3.2b: the wrong formulas learners write, by their values."""
+    s, th = ACTIVATIONS["sigmoid"].fn(Z), np.tanh(Z)
+    def diagnose(actual, expected):
+        if name == "sigmoid_derivative":
+            if _near(actual, s):
+                return ("`sigmoid_derivative(Z)` gives σ(z) itself, not its derivative "
+                        "σ'(z) = σ(z)(1 − σ(z))")
+            if _near(actual, Z * (1 - Z)):
+                return ("`sigmoid_derivative(Z)` gives z(1 − z): apply a(1 − a) to a = σ(z), "
+                        "not to z")
+            if _near(actual, 1 - s):
+                return "`sigmoid_derivative(Z)` gives 1 − σ(z): the derivative is σ(z)(1 − σ(z))"
+            if _near(actual, s * (1 + s)):
+                return "`sigmoid_derivative(Z)` gives σ(z)(1 + σ(z)): a sign slip, it is σ(z)(1 − σ(z))"
+        if name == "tanh_derivative":
+            if _near(actual, 1 - th):
+                return ("`tanh_derivative(Z)` gives 1 − tanh(z): the derivative is 1 − tanh²(z), "
+                        "square the tanh")
+            if _near(actual, 1 - Z ** 2):
+                return "`tanh_derivative(Z)` gives 1 − z²: square tanh(z), not z"
+            if _near(actual, 1 - np.tanh(Z ** 2)):
+                return "`tanh_derivative(Z)` gives 1 − tanh(z²): square the tanh, (np.tanh(Z)) ** 2"
+            if _near(actual, th):
+                return "`tanh_derivative(Z)` gives tanh(z) itself, not its derivative"
+            if _near(actual, 1 / np.cosh(Z)):
+                return "`tanh_derivative(Z)` gives 1/cosh(z); the derivative is 1/cosh²(z) = 1 − tanh²(z)"
+        if name == "relu_derivative":
+            if _near(actual, np.maximum(Z, 0)):
+                return "`relu_derivative(Z)` gives ReLU(z) itself, not its slope (1 or 0)"
+            if _near(actual, np.sign(Z)):
+                return ("`relu_derivative(Z)` is −1 where z < 0: ReLU is the constant 0 there, "
+                        "so its slope is 0")
+            neg = Z < 0
+            if not np.allclose(actual[neg], 0):
+                return ("`relu_derivative(Z)` is not 0 where z < 0: ReLU is the constant 0 there, "
+                        "so its slope is 0")
+            zero = Z == 0
+            if np.allclose(actual[~zero], expected[~zero]) and np.any(actual[zero] != 0):
+                return ("`relu_derivative(0)` is not 0: there is no derivative at the kink, any value in "
+                        "[0, 1] is a subgradient, and nnbook (like this exercise) uses 0: test Z > 0, "
+                        "not Z >= 0")
+        return None
+    return diagnose
+
+
+def _check_3_2b(t, sigmoid_derivative, tanh_derivative, relu_derivative):
+    """Exercise 3.2b: the learner's derivatives against nnbook's and against central differences."""
+    Z = t.rng.standard_normal((3, 6)) * 3
+    Z[0, :2] = [0.0, -0.0]                                    # ReLU's kink
+    h = 1e-6
+    away = np.abs(Z) > 1e-3
+    for name, fn in (("sigmoid_derivative", sigmoid_derivative), ("tanh_derivative", tanh_derivative),
+                     ("relu_derivative", relu_derivative)):
+        act = ACTIVATIONS[name.replace("_derivative", "")]
+        D = _call_elementwise(t, fn, Z, name)
+        D = t.close(D, act.derivative(Z), f"`{name}(Z)`", atol=1e-9, diagnose=_derivative_diagnosis(name, Z))
+        fd = (act.fn(Z + h) - act.fn(Z - h)) / (2 * h)           # independent of nnbook's derivatives
+        t.check(np.allclose(D[away], fd[away], rtol=1e-5, atol=1e-7),
+                f"`{name}(Z)` differs from the finite-difference slope (g(z + h) − g(z − h)) / 2h")
+    big = np.array([[-1000.0, -40.0, 40.0, 1000.0]])
+    for name, fn, what in (("sigmoid_derivative", sigmoid_derivative, "e^(−z)"),
+                           ("tanh_derivative", tanh_derivative, "e^z")):
+        act = ACTIVATIONS[name.replace("_derivative", "")]
+        D = _strict_call(t, fn, big, name,
+                         f"`{name}` overflows for large |z|: {what} is too large for a float at z = ±1000; "
+                         f"build it from the function's value ({'σ(z) from nnbook.sigmoid' if 'sigmoid' in name else 'np.tanh(z)'}), "
+                         f"which never overflows")
+        t.close(D, act.derivative(big), f"`{name}(Z)` for z up to ±1000", atol=1e-12)
+    D = t.call(relu_derivative, big, name="relu_derivative")
+    t.close(D, ACTIVATIONS["relu"].derivative(big), "`relu_derivative(Z)` for z up to ±1000")
+    t.note("against nnbook's derivatives and central differences on a random (3, 6) array, z = 0 and "
+           "z up to ±1000")
+
+
+_EXERCISES = {
+    "3.2a": dict(
+        title="Plotting activation functions",
+        names=("sigmoid", "tanh", "relu", "softmax"),
+        check=_check_3_2a,
+        hints=("Work on the whole array at once with NumPy's elementwise functions (np.exp, np.tanh, "
+               "np.maximum) and return a new array; never assign into Z. Python's max() or an `if` does "
+               "not work on arrays.",
+               "sigmoid: np.exp(-Z) overflows at Z = -1000, even inside np.where (it computes both "
+               "branches). With E = np.exp(-np.abs(Z)), which lies in (0, 1], σ(z) is 1 / (1 + E) for "
+               "z >= 0 and E / (1 + E) for z < 0. softmax: each column is one example, and subtracting a "
+               "constant from a column does not change its softmax.",
+               "softmax: E = np.exp(Z - Z.max(axis=0, keepdims=True)), then E / E.sum(axis=0, "
+               "keepdims=True). For the plots: z = np.linspace(-10, 10, 401); a derivative estimate is "
+               "(g(z + h) - g(z - h)) / (2 * h) with h = 1e-5; the temperature T divides the scores: "
+               "softmax(np.array([[1.0], [2.0], [3.0]]) / T)."),
+        solution=("The section 'The activations in code' on the page gives the reference functions, "
+                  "checked against nnbook's; the folded 'Solution to Exercise 3.2a' after it plots the "
+                  "functions, their finite-difference derivatives with the regions where they vanish, "
+                  "and softmax([1, 2, 3]) against the temperature.")),
+    "3.2b": dict(
+        title="Computing activation derivatives",
+        names=("sigmoid_derivative", "tanh_derivative", "relu_derivative"),
+        check=_check_3_2b,
+        hints=("Sigmoid: write σ(z) = (1 + e^(−z))^(−1), apply the chain rule, then use "
+               "e^(−z) / (1 + e^(−z)) = 1 − σ(z). Tanh: write it as u / v with u = e^z − e^(−z) and "
+               "v = e^z + e^(−z); then u' = v and v' = u.",
+               "In code, compute the function's value first and build the derivative from it: "
+               "A = nnbook.sigmoid(Z), then a formula in A; T = np.tanh(Z), then a formula in T. "
+               "Computing e^(−z) yourself overflows for large |z|.",
+               "ReLU is z for z > 0 and the constant 0 for z < 0, so its slope is 1 and 0; at z = 0 any "
+               "value in [0, 1] is a subgradient and nnbook uses 0: (Z > 0).astype(float). To verify, "
+               "compare each derivative with (g(Z + h) - g(Z - h)) / (2 * h), h = 1e-6, away from z = 0."),
+        solution=("The derivative functions are in 'The activations in code' on the page; the folded "
+                  "'Solution to Exercise 3.2b' after it derives all four results (the softmax Jacobian "
+                  "and ŷ − y included) and compares every derivative with finite differences.")),
+    "3.2c": dict(
+        title="Comparing activation function behaviours",
+        names=("compare_activations",),
+        check=None,
+        hints=("Load the data with sklearn.datasets.make_moons(n_samples=400, noise=0.2, random_state=0) "
+               "and transpose it: X is (2, m) and Y (1, m) in nnbook. Build the three networks from the "
+               "same seed so that only the hidden activation differs.",
+               "Train in blocks: net.train(X, Y, learning_rate=0.5, epochs=20) returns the losses of those "
+               "epochs. Between blocks compute the gradients on the whole set: A, cache = net.forward(X); "
+               "_, dA = nnbook.binary_cross_entropy(A, Y); grads = net.backward(dA, cache).",
+               "A hidden unit is dead when its slope is (nearly) 0 on every example: Z1 = "
+               "net.forward(X)[1]['Z1'], then nnbook.get_activation(g).derivative(Z1). Repeat with "
+               "several seeds: with four hidden units the outcome depends on the start."),
+        solution=("The folded 'Solution to Exercise 3.2c' in the Exercises part of the page trains 2-4-1 "
+                  "networks with sigmoid, tanh and ReLU hidden layers on make_moons and make_circles "
+                  "(four seeds each) and compares convergence, accuracy, dead units, decision "
+                  "boundaries, loss curves and gradient distributions.")),
+}

@@ -412,9 +412,25 @@ def _cmd_run(args) -> int:
           + (f", {n_failed} failed" if n_failed else "") + f", in {time.perf_counter() - start:.1f} s")
     return 1 if n_failed else 0
 
+# %% ../nbs/10_cli.ipynb #c1e0a002
+def _cmd_exercises(args) -> int:
+    from nnbook.exercises import list_exercises, write_exercises
+    if args.list:
+        rows = list_exercises()
+        print(f"{'exercise':<9} {'check':<6} title")
+        for r in rows:
+            print(f"{r['id']:<9} {'yes' if r['checkable'] else 'open':<6} {r['title']}")
+        print(f"{len(rows)} exercises, {sum(r['checkable'] for r in rows)} with a check; write the notebooks "
+              f"with: nnbook exercises [SECTION|EXERCISE] --dir DIR")
+        return 0
+    for path in write_exercises(args.which, args.dir, force=args.force):
+        print(f"wrote {path}")
+    print("Open them in Jupyter; in a notebook, check(\"3.4b\") checks your attempt at Exercise 3.4b.")
+    return 0
+
 # %% ../nbs/10_cli.ipynb #3e2cac35
 def _build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the `nnbook` command and its four sub-commands."""
+    """The argparse parser of the `nnbook` command and its five sub-commands."""
     from nnbook.activations import ACTIVATIONS
     from nnbook.optim import OPTIMIZERS, SCHEDULES
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -484,6 +500,16 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="base URL to download from (repeatable; default: the public mirrors)")
     p.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds to wait for a connection")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("exercises", formatter_class=fmt, help="write the exercise notebooks (tasks, starter code, checks)",
+                       description="Write the chapter's exercise notebooks into a folder: all seven, one section's "
+                                   "(3.4) or one exercise's (3.4b). An existing notebook is never overwritten "
+                                   "unless --force is given.")
+    p.add_argument("which", nargs="?", default=None, metavar="SECTION|EXERCISE",
+                   help="a section (3.4) or an exercise (3.4b); default: every section")
+    p.add_argument("--dir", default=".", metavar="DIR", help="folder to write the notebooks into")
+    p.add_argument("--list", action="store_true", help="list the exercises and which ones have a check")
+    p.add_argument("--force", action="store_true", help="overwrite notebooks that are already there")
     for name, subparser in sub.choices.items():
         subparser.set_defaults(subparser=subparser)
     return parser
@@ -508,7 +534,8 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:                     # --help, --version (code 0) and usage errors (code 2)
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
-    handlers = {"train": _cmd_train, "evaluate": _cmd_evaluate, "run": _cmd_run, "data": _cmd_data}
+    handlers = {"train": _cmd_train, "evaluate": _cmd_evaluate, "run": _cmd_run, "data": _cmd_data,
+                "exercises": _cmd_exercises}
     try:
         return handlers[args.command](args)
     except SystemExit as e:                     # a usage error found after parsing (subparser.error)

@@ -13,202 +13,8 @@ from .network import NeuralNetwork
 from .utils import add_to_class, as_float_array, check_choice, check_positive, progress_bar
 
 # %% auto #0
-__all__ = ['update_parameters', 'train', 'predict_proba', 'predict', 'make_circles_data', 'make_spiral', 'make_checkerboard',
-           'plot_decision_boundary', 'plot_losses', 'plot_boundary_grid']
-
-# %% ../nbs/05_mlp.ipynb #74f3f05f
-def _resolve_loss(loss, output_activation: str):
-    """The loss function `(A, Y) -> (loss, dA)` for `loss`: a name in `LOSSES`, a callable, or None (the
-    natural partner of `output_activation`, from `DEFAULT_LOSS`). Shared by the §3.5–§3.7 trainers."""
-    if loss is None:
-        if output_activation not in DEFAULT_LOSS:
-            raise ValueError(f"No default loss for output_activation {output_activation!r}; pass loss= "
-                             f"one of {sorted(LOSSES)} or a callable (A, Y) -> (loss, dA).")
-        loss = DEFAULT_LOSS[output_activation]
-    if callable(loss):
-        return loss
-    if isinstance(loss, str):
-        return LOSSES[check_choice(loss, "loss", LOSSES)]
-    raise TypeError(f"loss must be None, a name in {sorted(LOSSES)} or a callable (A, Y) -> (loss, dA), "
-                    f"got {type(loss).__name__}.")
-
-def _check_X(net, X, name: str = "X"):
-    """X as a finite float array of shape (n_features, m) in the network's dtype; a clear error otherwise."""
-    X = as_float_array(X, name, dtype=net.dtype)
-    n0 = net.layer_sizes[0]
-    if X.ndim == 1 and n0 == 1:
-        X = X.reshape(1, -1)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_features, m) = ({n0}, m), got shape {X.shape}.")
-    if X.shape[0] != n0:
-        hint = (f" It looks transposed: nnbook takes features in rows and samples in columns, so pass "
-                f"{name}.T (shape ({X.shape[1]}, {X.shape[0]}))." if X.shape[1] == n0 else "")
-        raise ValueError(f"{name} must have shape (n_features, m) = ({n0}, m) for layer_sizes "
-                         f"{net.layer_sizes}; received shape {X.shape}.{hint}")
-    return X
-
-def _check_Y(net, Y, m: int, name: str = "Y"):
-    """Y as a finite float array of shape (n_outputs, m); a 1-D label vector is accepted for one output unit."""
-    Y = as_float_array(Y, name, dtype=net.dtype)
-    nL = net.layer_sizes[-1]
-    if Y.ndim == 1:
-        if nL != 1:
-            raise ValueError(f"{name} is 1-D (shape {Y.shape}) but the network has {nL} outputs; pass "
-                             f"{name} of shape ({nL}, m), e.g. one-hot columns np.eye({nL})[y].T for integer labels y.")
-        Y = Y.reshape(1, -1)
-    if Y.shape != (nL, m):
-        hint = (f" It looks transposed: pass {name}.T (shape ({Y.shape[1]}, {Y.shape[0]}))."
-                if Y.ndim == 2 and Y.shape == (m, nL) else "")
-        raise ValueError(f"{name} must have shape (n_outputs, m) = ({nL}, {m}) to match X; "
-                         f"received shape {Y.shape}.{hint}")
-    return Y
-
-def _epoch_bar(progress: bool, epochs: int, desc: str):
-    """A tqdm bar over `epochs` (`nnbook.utils.progress_bar`) when `progress`, else a no-op context: a
-    disabled run never imports tqdm. Shared by the §3.5 and §3.6 trainers."""
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False (show a progress bar), got {progress!r}.")
-    return progress_bar(total=epochs, desc=desc, unit="epoch") if progress else nullcontext()
-
-
-# %% ../nbs/05_mlp.ipynb #0ac009b5
-@add_to_class(NeuralNetwork)
-def update_parameters(self, gradients: dict, learning_rate: float):
-    """Plain gradient descent in place (§3.5): θ ← θ − learning_rate · ∂L/∂θ for every `W{l}`, `b{l}`.
-
-    Parameters
-    ----------
-    gradients : dict
-        From `backward`: the keys of `parameters` with matching shapes.
-    learning_rate : float
-        Step size η > 0.
-    """
-    check_positive(learning_rate, "learning_rate")
-    if not isinstance(gradients, dict):
-        raise TypeError(f"gradients must be the dict returned by backward() ('W1', 'b1', ...), "
-                        f"got {type(gradients).__name__}.")
-    missing = set(self.parameters) - set(gradients)
-    if missing:
-        raise ValueError(f"gradients lacks {sorted(missing)}; pass the dict returned by backward().")
-    for key, P in self.parameters.items():          # check everything before changing anything
-        G = gradients[key]
-        if np.shape(G) != P.shape:
-            raise ValueError(f"gradients[{key!r}] has shape {np.shape(G)} but parameters[{key!r}] has shape {P.shape}.")
-        if np.asarray(G).dtype.kind not in "biuf" or not np.all(np.isfinite(G)):
-            raise ValueError(f"gradients[{key!r}] contains NaN or inf (or is not numeric): training diverged? "
-                             f"Lower the learning rate or check the inputs; nothing was updated.")
-    for key, P in self.parameters.items():
-        P -= learning_rate * gradients[key]          # in place: the dict keeps the same arrays
-
-# %% ../nbs/05_mlp.ipynb #0dbb7817
-@add_to_class(NeuralNetwork)
-def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None, verbose: bool = False,
-          print_every: int = 100, stop_loss: float | None = None, progress: bool = False) -> list[float]:
-    """Full-batch gradient descent (§3.5): forward, loss, backward, update, `epochs` times.
-
-    Parameters
-    ----------
-    X : array, shape (n_features, m)
-        Inputs, one sample per column (pass `X.T` for scikit-learn style data).
-    Y : array, shape (n_outputs, m), or (m,) for a single output unit
-        Targets: 0/1 labels for sigmoid, one-hot columns for softmax, values for linear outputs.
-    learning_rate : float, default 0.01
-        Gradient-descent step size.
-    epochs : int, default 1000
-        Number of full-batch updates.
-    loss : str, callable or None
-        A name in `nnbook.LOSSES` or a callable `(A, Y) -> (loss, dA)`; None picks the partner of the output
-        activation (sigmoid → binary cross-entropy, softmax → cross-entropy, linear → mean squared error).
-    verbose : bool
-        Print the loss every `print_every` epochs.
-    print_every : int, default 100
-        Epoch interval of the verbose printout.
-    stop_loss : float or None
-        Stop as soon as the loss falls below this value: the history ends with the first loss below it
-        and no update follows it.
-    progress : bool, default False
-        Show a progress bar over the epochs (tqdm, on stderr in a terminal) with the current loss. Off by
-        default: full-batch epochs are fast and `train` is often called in loops and searches.
-
-    Returns
-    -------
-    list of float
-        The training loss before each update (length `epochs`, or fewer with `stop_loss`).
-
-    Raises
-    ------
-    ValueError
-        Bad shapes, non-finite data, a non-positive learning rate or epoch count, or a loss that
-        became NaN/inf (divergence: lower the learning rate).
-    """
-    check_positive(learning_rate, "learning_rate")
-    check_positive(epochs, "epochs", integer=True)
-    check_positive(print_every, "print_every", integer=True)
-    if stop_loss is not None:
-        check_positive(stop_loss, "stop_loss")
-    loss_fn = _resolve_loss(loss, self.output_activation)
-    X = _check_X(self, X)
-    Y = _check_Y(self, Y, X.shape[1])
-    losses = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-         _epoch_bar(progress, epochs, "train") as bar:   # divergence is reported below
-        for epoch in range(epochs):
-            A, cache = self.forward(X, training=True)
-            try:
-                value, dA = loss_fn(A, Y)
-            except ValueError:               # the loss refuses NaN/inf predictions: report the divergence
-                if np.all(np.isfinite(A)):
-                    raise
-                value = np.nan
-            if not np.isfinite(value):      # NaN/inf anywhere in A (or in the weights) reaches the loss
-                raise ValueError(f"Training diverged at epoch {epoch}: the loss is {value} "
-                                 f"(learning_rate={learning_rate}). Lower the learning rate, e.g. "
-                                 f"learning_rate={learning_rate / 10:g}, or check the inputs (standardise X, "
-                                 f"look for huge values in X and Y).")
-            losses.append(float(value))
-            if bar is not None:
-                bar.update()
-                if epoch % print_every == 0:
-                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-            if stop_loss is not None and value < stop_loss:
-                if verbose:
-                    print(f"Epoch {epoch}: loss {value:.4f} < stop_loss {stop_loss}; stopping.")
-                break
-            grads = self.backward(dA, cache)
-            for key, P in self.parameters.items():     # update_parameters without the per-call checks
-                P -= learning_rate * grads[key]
-            if verbose and (epoch % print_every == 0 or epoch == epochs - 1):
-                print(f"Epoch {epoch}, Loss: {value:.4f}")
-    if not all(np.all(np.isfinite(P)) for P in self.parameters.values()):
-        raise ValueError(f"Training diverged at the last epoch ({epoch}): the parameters became NaN/inf "
-                         f"(learning_rate={learning_rate}). Lower the learning rate, e.g. "
-                         f"learning_rate={learning_rate / 10:g}.")
-    return losses
-
-# %% ../nbs/05_mlp.ipynb #0ef56d05
-@add_to_class(NeuralNetwork)
-def predict_proba(self, X):
-    """Output activations A_L for X: (n_features, m) → (n_outputs, m) (probabilities for sigmoid/softmax). §3.5."""
-    return self.forward(_check_X(self, X), training=False)[0]
-
-@add_to_class(NeuralNetwork)
-def predict(self, X):
-    """Predictions for X: (n_features, m) (§3.5).
-
-    Returns
-    -------
-    array
-        sigmoid with one unit: int labels `(A ≥ 0.5)` of shape (m,); sigmoid with several units (multi-label):
-        int array (n_outputs, m); softmax: class indices `argmax` over axis 0, shape (m,); other outputs
-        (linear regression): the output values, shape (n_outputs, m).
-    """
-    A = self.predict_proba(X)
-    if self.output_activation == "softmax":
-        return np.argmax(A, axis=0)
-    if self.output_activation == "sigmoid":
-        labels = (A >= 0.5).astype(int)
-        return labels[0] if A.shape[0] == 1 else labels
-    return A
+__all__ = ['make_circles_data', 'make_spiral', 'make_checkerboard', 'plot_decision_boundary', 'plot_losses', 'plot_boundary_grid',
+           'update_parameters', 'train', 'predict_proba', 'predict']
 
 # %% ../nbs/05_mlp.ipynb #d144dcca
 from .utils import as_rng
@@ -532,3 +338,358 @@ def plot_boundary_grid(panels: dict, X=None, y=None, ncols: int = 3, panel_size:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/05_mlp.ipynb #74f3f05f
+def _resolve_loss(loss, output_activation: str):
+    """The loss function `(A, Y) -> (loss, dA)` for `loss`: a name in `LOSSES`, a callable, or None (the
+    natural partner of `output_activation`, from `DEFAULT_LOSS`). Shared by the §3.5–§3.7 trainers."""
+    if loss is None:
+        if output_activation not in DEFAULT_LOSS:
+            raise ValueError(f"No default loss for output_activation {output_activation!r}; pass loss= "
+                             f"one of {sorted(LOSSES)} or a callable (A, Y) -> (loss, dA).")
+        loss = DEFAULT_LOSS[output_activation]
+    if callable(loss):
+        return loss
+    if isinstance(loss, str):
+        return LOSSES[check_choice(loss, "loss", LOSSES)]
+    raise TypeError(f"loss must be None, a name in {sorted(LOSSES)} or a callable (A, Y) -> (loss, dA), "
+                    f"got {type(loss).__name__}.")
+
+def _check_X(net, X, name: str = "X"):
+    """X as a finite float array of shape (n_features, m) in the network's dtype; a clear error otherwise."""
+    X = as_float_array(X, name, dtype=net.dtype)
+    n0 = net.layer_sizes[0]
+    if X.ndim == 1 and n0 == 1:
+        X = X.reshape(1, -1)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_features, m) = ({n0}, m), got shape {X.shape}.")
+    if X.shape[0] != n0:
+        hint = (f" It looks transposed: nnbook takes features in rows and samples in columns, so pass "
+                f"{name}.T (shape ({X.shape[1]}, {X.shape[0]}))." if X.shape[1] == n0 else "")
+        raise ValueError(f"{name} must have shape (n_features, m) = ({n0}, m) for layer_sizes "
+                         f"{net.layer_sizes}; received shape {X.shape}.{hint}")
+    return X
+
+def _check_Y(net, Y, m: int, name: str = "Y"):
+    """Y as a finite float array of shape (n_outputs, m); a 1-D label vector is accepted for one output unit."""
+    Y = as_float_array(Y, name, dtype=net.dtype)
+    nL = net.layer_sizes[-1]
+    if Y.ndim == 1:
+        if nL != 1:
+            raise ValueError(f"{name} is 1-D (shape {Y.shape}) but the network has {nL} outputs; pass "
+                             f"{name} of shape ({nL}, m), e.g. one-hot columns np.eye({nL})[y].T for integer labels y.")
+        Y = Y.reshape(1, -1)
+    if Y.shape != (nL, m):
+        hint = (f" It looks transposed: pass {name}.T (shape ({Y.shape[1]}, {Y.shape[0]}))."
+                if Y.ndim == 2 and Y.shape == (m, nL) else "")
+        raise ValueError(f"{name} must have shape (n_outputs, m) = ({nL}, {m}) to match X; "
+                         f"received shape {Y.shape}.{hint}")
+    return Y
+
+def _epoch_bar(progress: bool, epochs: int, desc: str):
+    """A tqdm bar over `epochs` (`nnbook.utils.progress_bar`) when `progress`, else a no-op context: a
+    disabled run never imports tqdm. Shared by the §3.5 and §3.6 trainers."""
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False (show a progress bar), got {progress!r}.")
+    return progress_bar(total=epochs, desc=desc, unit="epoch") if progress else nullcontext()
+
+# %% ../nbs/05_mlp.ipynb #0ac009b5
+@add_to_class(NeuralNetwork)
+def update_parameters(self, gradients: dict, learning_rate: float):
+    """Plain gradient descent in place (§3.5): θ ← θ − learning_rate · ∂L/∂θ for every `W{l}`, `b{l}`.
+
+    Parameters
+    ----------
+    gradients : dict
+        From `backward`: the keys of `parameters` with matching shapes.
+    learning_rate : float
+        Step size η > 0.
+    """
+    check_positive(learning_rate, "learning_rate")
+    if not isinstance(gradients, dict):
+        raise TypeError(f"gradients must be the dict returned by backward() ('W1', 'b1', ...), "
+                        f"got {type(gradients).__name__}.")
+    missing = set(self.parameters) - set(gradients)
+    if missing:
+        raise ValueError(f"gradients lacks {sorted(missing)}; pass the dict returned by backward().")
+    for key, P in self.parameters.items():          # check everything before changing anything
+        G = gradients[key]
+        if np.shape(G) != P.shape:
+            raise ValueError(f"gradients[{key!r}] has shape {np.shape(G)} but parameters[{key!r}] has shape {P.shape}.")
+        if np.asarray(G).dtype.kind not in "biuf" or not np.all(np.isfinite(G)):
+            raise ValueError(f"gradients[{key!r}] contains NaN or inf (or is not numeric): training diverged? "
+                             f"Lower the learning rate or check the inputs; nothing was updated.")
+    for key, P in self.parameters.items():
+        P -= learning_rate * gradients[key]          # in place: the dict keeps the same arrays
+
+# %% ../nbs/05_mlp.ipynb #0dbb7817
+@add_to_class(NeuralNetwork)
+def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None, verbose: bool = False,
+          print_every: int = 100, stop_loss: float | None = None, progress: bool = False) -> list[float]:
+    """Full-batch gradient descent (§3.5): forward, loss, backward, update, `epochs` times.
+
+    Parameters
+    ----------
+    X : array, shape (n_features, m)
+        Inputs, one sample per column (pass `X.T` for scikit-learn style data).
+    Y : array, shape (n_outputs, m), or (m,) for a single output unit
+        Targets: 0/1 labels for sigmoid, one-hot columns for softmax, values for linear outputs.
+    learning_rate : float, default 0.01
+        Gradient-descent step size.
+    epochs : int, default 1000
+        Number of full-batch updates.
+    loss : str, callable or None
+        A name in `nnbook.LOSSES` or a callable `(A, Y) -> (loss, dA)`; None picks the partner of the output
+        activation (sigmoid → binary cross-entropy, softmax → cross-entropy, linear → mean squared error).
+    verbose : bool
+        Print the loss every `print_every` epochs.
+    print_every : int, default 100
+        Epoch interval of the verbose printout.
+    stop_loss : float or None
+        Stop as soon as the loss falls below this value: the history ends with the first loss below it
+        and no update follows it.
+    progress : bool, default False
+        Show a progress bar over the epochs (tqdm, on stderr in a terminal) with the current loss. Off by
+        default: full-batch epochs are fast and `train` is often called in loops and searches.
+
+    Returns
+    -------
+    list of float
+        The training loss before each update (length `epochs`, or fewer with `stop_loss`).
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, non-finite data, a non-positive learning rate or epoch count, or a loss that
+        became NaN/inf (divergence: lower the learning rate).
+    """
+    check_positive(learning_rate, "learning_rate")
+    check_positive(epochs, "epochs", integer=True)
+    check_positive(print_every, "print_every", integer=True)
+    if stop_loss is not None:
+        check_positive(stop_loss, "stop_loss")
+    loss_fn = _resolve_loss(loss, self.output_activation)
+    X = _check_X(self, X)
+    Y = _check_Y(self, Y, X.shape[1])
+    losses = []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+         _epoch_bar(progress, epochs, "train") as bar:   # divergence is reported below
+        for epoch in range(epochs):
+            A, cache = self.forward(X, training=True)
+            try:
+                value, dA = loss_fn(A, Y)
+            except ValueError:               # the loss refuses NaN/inf predictions: report the divergence
+                if np.all(np.isfinite(A)):
+                    raise
+                value = np.nan
+            if not np.isfinite(value):      # NaN/inf anywhere in A (or in the weights) reaches the loss
+                raise ValueError(f"Training diverged at epoch {epoch}: the loss is {value} "
+                                 f"(learning_rate={learning_rate}). Lower the learning rate, e.g. "
+                                 f"learning_rate={learning_rate / 10:g}, or check the inputs (standardise X, "
+                                 f"look for huge values in X and Y).")
+            losses.append(float(value))
+            if bar is not None:
+                bar.update()
+                if epoch % print_every == 0:
+                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+            if stop_loss is not None and value < stop_loss:
+                if verbose:
+                    print(f"Epoch {epoch}: loss {value:.4f} < stop_loss {stop_loss}; stopping.")
+                break
+            grads = self.backward(dA, cache)
+            for key, P in self.parameters.items():     # update_parameters without the per-call checks
+                P -= learning_rate * grads[key]
+            if verbose and (epoch % print_every == 0 or epoch == epochs - 1):
+                print(f"Epoch {epoch}, Loss: {value:.4f}")
+    if not all(np.all(np.isfinite(P)) for P in self.parameters.values()):
+        raise ValueError(f"Training diverged at the last epoch ({epoch}): the parameters became NaN/inf "
+                         f"(learning_rate={learning_rate}). Lower the learning rate, e.g. "
+                         f"learning_rate={learning_rate / 10:g}.")
+    return losses
+
+# %% ../nbs/05_mlp.ipynb #0ef56d05
+@add_to_class(NeuralNetwork)
+def predict_proba(self, X):
+    """Output activations A_L for X: (n_features, m) → (n_outputs, m) (probabilities for sigmoid/softmax). §3.5."""
+    return self.forward(_check_X(self, X), training=False)[0]
+
+@add_to_class(NeuralNetwork)
+def predict(self, X):
+    """Predictions for X: (n_features, m) (§3.5).
+
+    Returns
+    -------
+    array
+        sigmoid with one unit: int labels `(A ≥ 0.5)` of shape (m,); sigmoid with several units (multi-label):
+        int array (n_outputs, m); softmax: class indices `argmax` over axis 0, shape (m,); other outputs
+        (linear regression): the output values, shape (n_outputs, m).
+    """
+    A = self.predict_proba(X)
+    if self.output_activation == "softmax":
+        return np.argmax(A, axis=0)
+    if self.output_activation == "sigmoid":
+        labels = (A >= 0.5).astype(int)
+        return labels[0] if A.shape[0] == 1 else labels
+    return A
+
+# %% ../nbs/05_mlp.ipynb #afc53b4b
+def _bce_run(sizes, seed, X, Y, learning_rate, epochs, step=None):
+    """A reference run of Exercise 3.5a: `epochs` full-batch steps of size `step` (default the learning
+    rate) on binary cross-entropy; (losses, accuracies, parameters), each recorded before its update."""
+    from nnbook.backprop import binary_cross_entropy
+    net = NeuralNetwork(sizes, seed=seed)
+    step = learning_rate if step is None else step
+    losses, accuracies = [], []
+    for _ in range(epochs):
+        A, cache = net.forward(X)
+        loss, dA = binary_cross_entropy(A, Y)
+        losses.append(float(loss))
+        accuracies.append(float(np.mean((A >= 0.5) == (Y >= 0.5))))
+        grads = net.backward(dA, cache)
+        for key, P in net.parameters.items():
+            P -= step * grads[key]
+    return np.array(losses), np.array(accuracies), net.parameters
+
+
+def _diagnose_train(actual, expected, run):
+    """What a wrong loss history of Exercise 3.5a looks like: a typical bug, or None."""
+    losses_of = {}
+
+    def like(step):
+        if step not in losses_of:
+            losses_of[step] = run(step)[0]
+        return np.allclose(actual, losses_of[step], rtol=1e-6, atol=1e-9)
+
+    lr = run.learning_rate
+    if np.allclose(actual, run(None)[1]):
+        return ("train returned the accuracy of every epoch, not the loss: append the loss that "
+                "compute_loss returns")
+    if np.allclose(actual, actual[0]) and np.isclose(actual[0], expected[0]):
+        return ("the loss never changes: the parameters are not updated (is update_parameters called "
+                "with net.parameters, and does it change the arrays in place?)")
+    if like(-lr):
+        return ("the loss rises: the update has the wrong sign (gradient descent subtracts: "
+                "P -= learning_rate * gradient)")
+    if like(lr * lr):
+        return "every step is learning_rate² times the gradient: the learning rate is applied twice"
+    if like(2 * lr):
+        return ("every step is twice too large: the parameters are updated twice per epoch (in train "
+                "and again in update_parameters?)")
+    if np.allclose(actual[:-1], expected[1:]):
+        return ("the losses are one epoch late: append each loss before the update it drives (the first "
+                "entry is the loss of the untrained network)")
+    return None
+
+
+def _check_3_5a(t, train, update_parameters):
+    """Exercise 3.5a: update_parameters against one plain gradient step; train against a reference loop."""
+    shapes = {"W1": (3, 2), "b1": (3, 1), "W2": (1, 3), "b2": (1, 1)}
+    params = {k: t.rng.standard_normal(s) for k, s in shapes.items()}
+    grads = {k: t.rng.standard_normal(s) for k, s in shapes.items()}
+    before = {k: P.copy() for k, P in params.items()}
+    arrays, grads_before = dict(params), {k: G.copy() for k, G in grads.items()}
+    lr = 0.3
+    t.call(update_parameters, params, grads, lr, name="update_parameters", allow_none=True)
+    t.check(isinstance(params, dict) and set(params) == set(shapes),
+            "update_parameters must keep the keys of `parameters` ('W1', 'b1', ...)")
+    t.check(all(np.array_equal(grads[k], grads_before[k]) for k in grads),
+            "update_parameters changed the gradients: only the parameters change")
+    if all(np.array_equal(np.asarray(params[k]), before[k]) for k in shapes):
+        t.fail("update_parameters left every parameter unchanged: the update is lost. `P = P - ...` "
+               "only rebinds a local name, and a new dict that you return is not the network's: "
+               "change the arrays themselves (parameters[key] -= ...)")
+    for k in shapes:
+        t.close(before[k] - np.asarray(params[k], dtype=float), lr * grads[k],
+                f"the step of parameters['{k}'] (before minus after)",
+                factors={-1: "the update has the wrong sign: gradient descent subtracts "
+                             "(P -= learning_rate * gradient)",
+                         lr: "the learning rate is applied twice",
+                         1 / lr: "the step is the bare gradient: multiply it by learning_rate",
+                         2: "the step is taken twice"})
+    t.check(all(params[k] is arrays[k] for k in shapes),
+            "update_parameters put new arrays into the dict: update the arrays in place "
+            "(parameters[key] -= ...), so that everything holding them sees the new values")
+    t.note("one update of 4 random arrays, in place")
+
+    for case, (sizes, m) in enumerate([([2, 4, 1], 8), ([3, 5, 2, 1], 12)]):
+        X = t.rng.standard_normal((sizes[0], m))
+        Y = np.tile([0.0, 1.0], m // 2)[None, t.rng.permutation(m)]
+        epochs = 6
+
+        def run(step, sizes=sizes, case=case, X=X, Y=Y):
+            return _bce_run(sizes, case, X, Y, lr, epochs, step)
+        run.learning_rate = lr
+        net = NeuralNetwork(sizes, seed=case)
+        result = t.call(train, net, X, Y, lr, epochs, name="train")
+        try:
+            losses = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            t.fail(f"train should return a list of numbers, one loss per epoch; got {type(result).__name__}")
+        if losses.ndim != 1:
+            t.fail(f"train should return one number per epoch, got an array of shape {losses.shape}: "
+                   f"did you append A or dA instead of the loss?")
+        if len(losses) != epochs:
+            t.fail(f"train returned {len(losses)} losses for {epochs} epochs: append exactly one loss "
+                   f"per epoch")
+        expected, _, expected_params = run(None)
+        t.close(losses, expected, "the loss history train returns",
+                factors={m: f"the losses are m = {m} times too large: the loss is the mean over the "
+                            f"batch, not the sum (forgot to average over the batch?)"},
+                diagnose=lambda a, e, run=run: _diagnose_train(a, e, run))
+        for key, P in expected_params.items():
+            t.close(net.parameters[key], P, f"net.parameters['{key}'] after train")
+    t.note(f"train on 2 random networks ([2, 4, 1] and [3, 5, 2, 1]), {epochs} epochs each")
+
+# %% ../nbs/05_mlp.ipynb #5166cb77
+_EXERCISES = {
+    "3.5a": dict(
+        title="Building a 2-layer neural network",
+        names=("train", "update_parameters"),
+        check=_check_3_5a,
+        hints=("update_parameters: loop over the keys of `parameters` and subtract learning_rate times "
+               "the gradient of the same key from each array, in place: parameters[key] -= "
+               "learning_rate * gradients[key]. It returns nothing.",
+               "train: in every epoch, the four steps in order: A, cache = net.forward(X); "
+               "loss, dA = compute_loss(A, Y); losses.append(float(loss)); "
+               "gradients = net.backward(dA, cache).",
+               "Then update_parameters(net.parameters, gradients, learning_rate), and after the loop "
+               "return losses. The loss is recorded before the update, so losses[0] is the loss of the "
+               "untrained network; backward already averages over the batch, so do not divide again."),
+        solution=("The teaching update_parameters and train right after the exercise in §3.5.1 (The "
+                  "training loop) are the reference solution of the first task, checked against the "
+                  "package's train. The XOR test with [2, 4, 1] and the comparison of four architectures "
+                  "over 20 seeds are worked (folded) in the page's Exercises part.")),
+    "3.5b": dict(
+        title="Experimenting with hidden layer sizes",
+        names=(),
+        check=None,
+        hints=("Train every width from the same seed with the same learning rate and number of epochs "
+               "(e.g. 0.5 and 3000). net.train continues from the current weights, so training in "
+               "chunks of 50 epochs lets you record the train and test accuracy along the way.",
+               "Accuracy is np.mean(net.predict(X.T) == y); time each run with time.perf_counter(). "
+               "nnbook.plot_losses draws the loss curves, nnbook.plot_boundary_grid the boundaries "
+               "(one (net, X_te, y_te) per panel).",
+               "A test accuracy on 200 points is uncertain by about 1.5 points (one standard error): "
+               "treat smaller differences as noise, or repeat with several seeds and compare means. "
+               "Test accuracy stops improving at the smallest width within that noise of the best."),
+        solution=("The worked solution (folded, in the page's Exercises part) trains the five widths "
+                  "for 3000 epochs, compares loss curves, boundaries, accuracies and times, and reads "
+                  "the train and test accuracy curves for overfitting.")),
+    "3.5c": dict(
+        title="Non-linear decision boundaries",
+        names=(),
+        check=None,
+        hints=("Split each dataset into training, validation and test parts (the generators shuffle, so "
+               "contiguous slices will do); choose the architecture by validation accuracy and report "
+               "the test accuracy of the one you chose.",
+               "Try the candidates in order of parameter count, one hidden layer and two, and stop at the "
+               "first whose validation accuracy reaches 95%. Keep the best weights seen while training "
+               "(copies of net.parameters): full-batch descent at a large learning rate oscillates.",
+               "nnbook.plot_boundary_grid({title: (net, X_test, y_test), ...}, colorbar=True) draws the "
+               "probability heatmaps with the points. For the analysis, ask how many straight pieces the "
+               "boundary needs, and whether they combine simply (a convex region) or alternate (a "
+               "parity, like the checkerboard)."),
+        solution=("The worked solution (folded, in the page's Exercises part) searches nine "
+                  "architectures per dataset with a validation set and early stopping, draws the "
+                  "winners' probability heatmaps, and explains why the checkerboard needs depth.")),
+}

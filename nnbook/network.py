@@ -422,3 +422,298 @@ def plot_network(network,               # a NeuralNetwork with at most `max_unit
     ax.set_ylim(bottom - 0.8, (max(sizes) - 1) / 2 + 0.6)
     ax.set_axis_off()
     return ax
+
+# %% ../nbs/03_forward.ipynb #d78f5515
+# Exercise 3.3a: the network of the statement
+_S33A = dict(W1=np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]), b1=np.array([[0.1], [0.2], [0.3]]),
+             W2=np.array([[0.7, 0.8, 0.9]]), b2=np.array([[0.4]]), x=np.array([[1.0], [2.0]]))
+
+
+def _s33_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _s33_numbers(t, value, what: str, n: int) -> np.ndarray:
+    """A learner's hand-computed numbers as a flat float array of `n` entries."""
+    arr = t.array(value, f"`{what}`").astype(float).ravel()
+    t.check(arr.size == n, f"`{what}` should hold {n} number{'s' if n > 1 else ''} (one per unit of its "
+                           f"layer), got {arr.size}")
+    return arr
+
+
+def _check_3_3a(t, z1, a1, z2, a2):
+    """Exercise 3.3a: the hand-computed values of the 2-3-1 network for x = [1, 2], one quantity at a time."""
+    P = _S33A
+    x = P["x"].ravel()
+    z1 = _s33_numbers(t, z1, "z1", 3)
+    a1 = _s33_numbers(t, a1, "a1", 3)
+    z2 = _s33_numbers(t, z2, "z2", 1)
+    a2 = _s33_numbers(t, a2, "a2", 1)
+    Wx = P["W1"] @ x
+    z1_exp = Wx + P["b1"].ravel()
+
+    def diagnose_z1(got, exp):
+        if np.allclose(got, Wx, atol=2e-3):
+            return "z1 looks like W1 x without the bias: add b1 (one bias per hidden unit)"
+        if np.allclose(got, P["W1"].reshape(2, 3).T @ x + P["b1"].ravel(), atol=2e-3):
+            return ("z1 looks as if W1 was read column by column (as if transposed): row i of W1 holds the "
+                    "weights into hidden unit i, so z_i = W_i1 x_1 + W_i2 x_2 + b_i")
+        if np.allclose(got, P["W1"] @ x[::-1] + P["b1"].ravel(), atol=2e-3):
+            return "z1 looks computed with x = [2, 1]: x_1 = 1 multiplies the first column of W1"
+        return None
+    t.close(z1, z1_exp, "z1", rtol=0, atol=2e-3, diagnose=diagnose_z1)
+
+    def diagnose_a1(got, exp):
+        if np.allclose(got, _s33_sigmoid(z1_exp), atol=2e-3):
+            return "a1 looks like sigmoid(z1): the hidden layer uses ReLU, a = max(0, z)"
+        if np.allclose(got, np.tanh(z1_exp), atol=2e-3):
+            return "a1 looks like tanh(z1): the hidden layer uses ReLU, a = max(0, z)"
+        return None
+    t.close(a1, np.maximum(0, z1_exp), "a1", rtol=0, atol=2e-3, diagnose=diagnose_a1)
+    Wa = (P["W2"] @ np.maximum(0, z1_exp)).item()
+    z2_exp = Wa + float(P["b2"][0, 0])
+
+    def diagnose_z2(got, exp):
+        if np.isclose(got[0], Wa, atol=2e-3):
+            return "z2 looks like W2 a1 without the bias: add b2"
+        if np.isclose(got[0], (P["W2"] @ _s33_sigmoid(z1_exp)).item() + P["b2"][0, 0], atol=2e-3):
+            return "z2 looks computed from sigmoid(z1); the hidden activations are a1 = ReLU(z1)"
+        return None
+    t.close(z2, [z2_exp], "z2", rtol=0, atol=2e-3, diagnose=diagnose_z2)
+    a2_exp = _s33_sigmoid(z2_exp)
+
+    def diagnose_a2(got, exp):
+        g = got[0]
+        if np.isclose(g, z2_exp, atol=2e-3):
+            return ("a2 equals z2: the output layer applies the sigmoid, a2 = 1 / (1 + e^(-z2)) "
+                    "(ReLU or no activation at the output leaves z2 unchanged)")
+        if np.isclose(g, 1 / (1 + np.exp(z2_exp)), atol=5e-4):
+            return "a2 looks like 1 / (1 + e^(+z2)): the sigmoid has e^(-z) in the denominator"
+        if np.isclose(g, np.exp(-z2_exp), atol=5e-4):
+            return "a2 looks like e^(-z2) alone; the sigmoid is 1 / (1 + e^(-z2))"
+        if np.isclose(g, np.tanh(z2_exp), atol=5e-4):
+            return "a2 looks like tanh(z2); the output layer uses the sigmoid"
+        if abs(g - a2_exp) < 6e-3:
+            return "a2 is close but not right to 4 decimal places: round only at the end"
+        return None
+    t.close(a2, [a2_exp], "a2", rtol=0, atol=2e-4, diagnose=diagnose_a2)
+    t.note("z1, a1, z2 and a2 all right")
+
+
+def _s33_reference(params: dict, X, L: int) -> dict:
+    """An independent forward pass (ReLU hidden, sigmoid output): A0, Z1, A1, ..."""
+    out, A = {"A0": X}, X
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = np.maximum(0, Z) if l < L else _s33_sigmoid(Z)
+        out[f"Z{l}"], out[f"A{l}"] = Z, A
+    return out
+
+
+def _s33_rows_probe(net, X, n_out: int) -> bool:
+    """True when the learner's forward fails on X (examples in columns) but works on X.T (in rows)."""
+    try:
+        net.forward(X.copy())
+        return False
+    except NotImplementedError:
+        return False
+    except Exception:
+        pass
+    try:
+        out = net.forward(X.T.copy())
+        return np.shape(out[0]) == (X.shape[1], n_out)
+    except Exception:
+        return False
+
+
+def _check_3_3b(t, NeuralNetwork):
+    """Exercise 3.3b: the learner's NeuralNetwork(layer_sizes) and forward(X) against an independent forward."""
+    for sizes, m in (([3, 5, 4, 4, 2], 7), ([2, 4, 1], 1)):
+        L = len(sizes) - 1
+        net = t.call(NeuralNetwork, list(sizes), name="NeuralNetwork")
+        params = getattr(net, "parameters", None)
+        if not isinstance(params, dict):
+            t.fail("`self.parameters` should be a dict with the keys 'W1', 'b1', 'W2', 'b2', ...")
+        if not params:
+            t.not_attempted("`__init__` does not fill `self.parameters` yet")
+        t.check(list(getattr(net, "layer_sizes", [])) == sizes,
+                "`self.layer_sizes` should be the list `layer_sizes` the network was built with")
+        for l in range(1, L + 1):
+            n, n_prev = sizes[l], sizes[l - 1]
+            for key in (f"W{l}", f"b{l}"):
+                t.check(key in params, f"`self.parameters` has no {key!r} for layer_sizes {sizes}: it needs 'W1', "
+                                       f"'b1', ..., 'W{L}', 'b{L}', one W and one b for every layer after the input")
+            W, b = np.asarray(params[f"W{l}"]), np.asarray(params[f"b{l}"])
+            if W.shape == (n_prev, n) and n != n_prev:
+                t.fail(f"W{l} has shape {W.shape}, expected (n_{l}, n_{l - 1}) = {(n, n_prev)}: transposed? Row i "
+                       f"of W holds the weights into unit i, so W is (units of this layer, units of the previous "
+                       f"layer) and Z = W @ A + b")
+            t.array(W, f"W{l}", shape=(n, n_prev))
+            if b.shape == (n,):
+                t.fail(f"b{l} has shape ({n},), expected ({n}, 1): store each bias as a column, np.zeros((n_l, 1)); "
+                       f"a 1-D bias is added along the batch axis instead of to the units")
+            if b.shape == (1, n) and n != 1:
+                t.fail(f"b{l} has shape (1, {n}), a row vector; expected ({n}, 1), a column with one bias per unit "
+                       f"(broadcasting then adds it to every example)")
+            t.array(b, f"b{l}", shape=(n, 1))
+            t.check(W.size == 1 or np.ptp(W) > 0,
+                    f"all the weights of W{l} are equal: draw them at random, or every unit of the layer computes "
+                    f"the same thing and they stay identical while training")
+        own = {k: np.array(v, dtype=float) for k, v in params.items()}
+        for l in range(1, L + 1):                        # the check's own parameters, non-zero biases
+            params[f"W{l}"] = t.rng.standard_normal((sizes[l], sizes[l - 1]))
+            params[f"b{l}"] = 0.5 * t.rng.standard_normal((sizes[l], 1))
+        X = t.rng.standard_normal((sizes[0], m))
+        ref = _s33_reference(params, X, L)
+        if m > 1 and _s33_rows_probe(net, X, sizes[-1]):
+            t.fail("your `forward` works on X of shape (m, n_features), samples in rows; this book puts one example "
+                   "per column: X is (n_features, m), W{l} is (n_l, n_{l-1}) and Z = W @ A + b")
+        out = t.call(net.forward, X, name="forward")
+        if not (isinstance(out, tuple) and len(out) == 2):
+            t.fail("`forward` should return a pair `A, cache`: the output activations and the dict of cached arrays")
+        A, cache = out
+        if not isinstance(cache, dict):
+            t.fail("the cache should be a dict with the keys 'A0', 'Z1', 'A1', ...")
+        keys = ["A0"] + [f"{k}{l}" for l in range(1, L + 1) for k in "ZA"]
+        missing = [k for k in keys if k not in cache]
+        if missing:
+            if "Z1" not in cache and (f"Z{L}" in cache or "Z" in cache or "A" in cache):
+                t.fail("the cache keeps only the last layer: store each layer's arrays under its own key, "
+                       "cache[f'Z{l}'] and cache[f'A{l}'], inside the loop (backpropagation needs all of them)")
+            if missing == ["A0"]:
+                t.fail("the cache has no 'A0': keep the input X as cache['A0'] (the first layer's weight gradient "
+                       "needs it)")
+            t.fail(f"the cache has no {missing[0]!r}: it should hold 'A0' (the input) and 'Z{{l}}', 'A{{l}}' for every "
+                   f"layer l = 1..{L}")
+        if m > 1 and np.shape(A) == (m, sizes[-1]):
+            t.fail(f"the output A has shape {np.shape(A)}, expected {(sizes[-1], m)} = (n_L, m): examples go in "
+                   f"columns; did you use samples in rows?")
+        t.close(cache["A0"], X, "cache['A0']")
+        for l in range(1, L + 1):
+            W, b, A_prev, Z = params[f"W{l}"], params[f"b{l}"], ref[f"A{l - 1}"], ref[f"Z{l}"]
+
+            def diagnose_z(got, exp, l=l, W=W, b=b, A_prev=A_prev):
+                if np.allclose(got, W @ A_prev):
+                    return f"Z{l} is missing the bias: Z = W @ A + b"
+                if W.shape[0] == W.shape[1] and np.allclose(got, W.T @ A_prev + b):
+                    return f"Z{l} was computed with W{l}.T; W{l} is (n_l, n_{{l-1}}) and Z = W @ A + b, no transpose"
+                if l < L and np.allclose(got, np.maximum(0, exp)):
+                    return (f"cache['Z{l}'] holds ReLU(Z{l}): the activation overwrote Z in place; compute A into a "
+                            f"new array")
+                if np.allclose(got, _s33_reference(own, X, L)[f"Z{l}"]):
+                    return ("`forward` does not read `self.parameters`: use self.parameters[f'W{l}'] and "
+                            "self.parameters[f'b{l}'] (the check put its own values there)")
+                return None
+            t.close(cache[f"Z{l}"], Z, f"cache['Z{l}']", diagnose=diagnose_z)
+
+            def diagnose_a(got, exp, l=l, Z=Z):
+                if np.allclose(got, Z):
+                    return (f"A{l} equals Z{l}: the hidden layers need their activation, A = ReLU(Z)" if l < L else
+                            f"A{l} equals Z{l}: the output layer needs the sigmoid, A = sigmoid(Z)")
+                if l < L and np.allclose(got, _s33_sigmoid(Z)):
+                    return f"A{l} is sigmoid(Z{l}): the hidden layers use ReLU; only the output layer uses the sigmoid"
+                if l < L and np.allclose(got, np.tanh(Z)):
+                    return f"A{l} is tanh(Z{l}): the hidden layers of this exercise use ReLU"
+                if l == L and np.allclose(got, np.maximum(0, Z)):
+                    return f"A{l} is ReLU(Z{l}): the output layer uses the sigmoid, A = 1 / (1 + exp(-Z))"
+                return None
+            t.close(cache[f"A{l}"], ref[f"A{l}"], f"cache['A{l}']", diagnose=diagnose_a)
+        t.close(A, ref[f"A{L}"], "the returned A",
+                diagnose=lambda got, exp: f"return the output layer's activations A{L} (the last A of the loop)")
+    t.note("networks [3, 5, 4, 4, 2] and [2, 4, 1], batches of 7 and 1 examples, every cache entry")
+
+
+_BUGGY_3_3C = '''
+def forward_2layer(X, W1, b1, W2, b2):
+    """ReLU hidden layer, sigmoid output. X: (n_x, m). Returns A2: (n_y, m)."""
+    # This function has three shape bugs: run it, read the errors, fix it.
+    Z1 = W1.T @ X + b1
+    A1 = np.maximum(0, Z1)
+    Z2 = W2 @ A1 + b2.ravel()
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2.T
+'''
+
+
+def _s33_code(fn):
+    code = getattr(fn, "__code__", None)
+    return None if code is None else (code.co_code, code.co_names, code.co_varnames)
+
+
+def _check_3_3c(t, forward_2layer):
+    """Exercise 3.3c: the learner's fixed forward_2layer on shapes where each of the three bugs shows."""
+    scope = {"np": np}
+    exec(_BUGGY_3_3C, scope)
+    if _s33_code(forward_2layer) == _s33_code(scope["forward_2layer"]):
+        t.not_attempted("`forward_2layer` is still the buggy starter code")
+    cases = [(3, 3, 2, 2, "n_h = n_x, m = n_y"),
+             (2, 4, 3, 10, "the starter's shapes"), (4, 5, 1, 6, "one output"), (2, 3, 2, 1, "one example"),
+             (3, 5, 4, 7, "four outputs")]
+    for n_x, n_h, n_y, m, label in cases:
+        X = t.rng.standard_normal((n_x, m))
+        W1, b1 = t.rng.standard_normal((n_h, n_x)), t.rng.standard_normal((n_h, 1))
+        W2, b2 = t.rng.standard_normal((n_y, n_h)), t.rng.standard_normal((n_y, 1))
+        A1 = np.maximum(0, W1 @ X + b1)
+        expected = _s33_sigmoid(W2 @ A1 + b2)
+        got = t.call(forward_2layer, X, W1, b1, W2, b2, name="forward_2layer")
+        what = f"A2 for n_x={n_x}, n_h={n_h}, n_y={n_y}, m={m} ({label})"
+        if np.shape(got) == (m, n_y) and m != n_y:
+            t.fail(f"{what} has shape {(m, n_y)}, expected {(n_y, m)} = (n_y, m): the output keeps one example per "
+                   f"column; is a `.T` left on the result?")
+
+        def diagnose(g, e, X=X, W1=W1, b1=b1, W2=W2, b2=b2, A1=A1):
+            if np.allclose(g, e.T):
+                return f"{what} is transposed: the output keeps one example per column; is a `.T` left on the result?"
+            if n_x == n_h and np.allclose(g, _s33_sigmoid(W2 @ np.maximum(0, W1.T @ X + b1) + b2)):
+                return (f"{what} is wrong: the hidden layer still uses W1.T, which fits when n_h = n_x but "
+                        f"computes something else; W1 is (n_h, n_x) and Z1 = W1 @ X + b1")
+            if m == n_y and np.allclose(g, _s33_sigmoid(W2 @ A1 + b2.ravel())):
+                return (f"{what} is wrong: b2 is added as a row or a 1-D array, which broadcasts along the batch "
+                        f"when m = n_y (bias j goes to example j); add the (n_y, 1) column b2")
+            return None
+        t.close(got, expected, what, diagnose=diagnose)
+    t.note("5 shape cases, including n_h = n_x with m = n_y, one output and one example")
+
+# %% ../nbs/03_forward.ipynb #142b3407
+_EXERCISES = {
+    "3.3a": dict(
+        title="Hand-computing a forward pass",
+        names=("z1", "a1", "z2", "a2"),
+        check=_check_3_3a,
+        hints=("Write x as a column (2, 1). z1 has one entry per hidden unit: entry i is row i of W1 times x, "
+               "plus b1[i].",
+               "z1_1 = 0.1·1 + 0.2·2 + 0.1. ReLU keeps positive numbers unchanged. z2 is one number: the three "
+               "products W2[j]·a1[j] plus b2.",
+               "a2 = 1 / (1 + e^(-z2)) with the z2 you found; evaluate e^(-z2) on a calculator and round only at "
+               "the end, to 4 decimal places."),
+        solution=("The worked solution computes z1 = W1 x + b1 row by row, applies ReLU and the sigmoid, tabulates "
+                  "every quantity with its shape, and checks the numbers with NumPy and with nnbook's forward; "
+                  "a drawing of the network shows every unit's value.")),
+    "3.3b": dict(
+        title="Implementing forward propagation in NumPy",
+        names=("NeuralNetwork",),
+        check=_check_3_3b,
+        hints=("In __init__, loop l = 1..L with L = len(layer_sizes) - 1; W{l} has shape "
+               "(layer_sizes[l], layer_sizes[l - 1]) and b{l} has shape (layer_sizes[l], 1).",
+               "In forward, each layer reads self.parameters[f'W{l}'] and self.parameters[f'b{l}'], computes "
+               "Z = W @ A + b (the (n_l, 1) bias broadcasts over the m columns), then A = g(Z).",
+               "Use nnbook.relu for l < L and nnbook.sigmoid for l == L, and store cache[f'Z{l}'] = Z and "
+               "cache[f'A{l}'] = A inside the loop; return A, cache after it."),
+        solution=("The reference solution is the teaching NeuralNetwork in 'The forward pass in code' on the "
+                  "page, about ten lines of forward; an agreement check shows it computes what "
+                  "nnbook.NeuralNetwork computes. The folded solution runs a [2, 4, 1] network on 10 examples, "
+                  "tries three activation pairs and compares them with scikit-learn.")),
+    "3.3c": dict(
+        title="Debugging shape mismatches",
+        names=("forward_2layer",),
+        check=_check_3_3c,
+        hints=("Run the function and read the first error: which two shapes does it name, and which rule do "
+               "they break? A weight matrix is (units of this layer, units of the previous layer).",
+               "Three lines have a bug: the first product, the second bias, and the return. Print the shape of "
+               "each intermediate result, with n_y = 3 outputs and then with a batch of m = 3 examples.",
+               "W1 is already (n_h, n_x): drop the .T. Keep b2 as its (n_y, 1) column, without ravel. The result "
+               "must stay (n_y, m): return A2 itself."),
+        solution=("The worked solution explains each of the three bugs (a transpose, a 1-D bias that broadcasts "
+                  "along the batch, a transposed result) and when each one is silent, shows the fixed function "
+                  "with shape assertions, and demonstrates four more bugs of the same families.")),
+}

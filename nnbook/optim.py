@@ -349,7 +349,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
 
 # %% ../nbs/06_optimization.ipynb #09d32e67
 class Momentum(Optimizer):
-    """SGD with momentum, exponential-average convention of the plan (§3.6):
+    """SGD with momentum, exponential-average convention (§3.6):
 
     v ← β·v + (1 − β)·g,   θ ← θ − η·v.
 
@@ -384,7 +384,7 @@ class Momentum(Optimizer):
 
 # %% ../nbs/06_optimization.ipynb #95b2154d
 class AdamOptimizer(Optimizer):
-    """Adam (Kingma & Ba, 2015), exactly the plan's equations (§3.6), at step t = 1, 2, ...:
+    """Adam (Kingma & Ba, 2015), exactly the equations of §3.6, at step t = 1, 2, ...:
 
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε).
 
@@ -663,3 +663,390 @@ def plot_lr_range_test(result: dict, ax=None):
     ax.set(xlabel="learning rate (log scale)", ylabel="training loss", title="Learning-rate range test")
     ax.legend()
     return ax
+
+# %% ../nbs/06_optimization.ipynb #e969a767
+def _mini_batches(t, create_mini_batches, X, Y, batch_size, seed):
+    """The learner's mini-batches of (X, Y) as a list of (X_batch, Y_batch) arrays."""
+    X0, Y0 = X.copy(), Y.copy()
+    out = t.call(create_mini_batches, X, Y, batch_size, seed, name="create_mini_batches")
+    try:
+        iter(out)
+    except TypeError:
+        t.fail(f"create_mini_batches should yield pairs (X_batch, Y_batch) (or return a list of "
+               f"them), got {type(out).__name__}")
+    batches = t.call(list, out, name="create_mini_batches")
+    t.check(np.array_equal(X, X0) and np.array_equal(Y, Y0),
+            "create_mini_batches changed X or Y in place (shuffle a permutation of the column "
+            "indices, not the arrays themselves)")
+    t.check(len(batches) > 0, "create_mini_batches yielded no batch at all")
+    pairs = []
+    for k, pair in enumerate(batches):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            t.fail("each mini-batch should be a pair (X_batch, Y_batch)")
+        for value, what, n in ((pair[0], "X_batch", X.shape[0]), (pair[1], "Y_batch", Y.shape[0])):
+            arr = t.array(value, f"{what} {k}")
+            if arr.ndim != 2:
+                t.fail(f"{what} {k} has shape {arr.shape}: keep it 2-D, (n_features, b) with the "
+                       f"examples in columns (index columns with X[:, idx])")
+            if arr.shape[0] != n:
+                if arr.shape[1] == n:
+                    t.fail(f"{what} {k} has shape {arr.shape}: examples in rows; the book keeps the "
+                           f"examples in columns, so a batch is ({n}, b): take X[:, idx]")
+                if arr.shape[1] == X.shape[1]:
+                    t.fail(f"{what} {k} has shape {arr.shape}: you picked rows (features) of the "
+                           f"data; the examples are the columns of X (n_features, m): take X[:, idx]")
+                t.fail(f"{what} {k} has shape {arr.shape}; expected ({n}, b)")
+        pairs.append((np.asarray(pair[0]), np.asarray(pair[1])))
+    return pairs
+
+
+def _check_partition(t, pairs, X, Y, batch_size):
+    """Every example exactly once, in batches of batch_size (the last one shorter), pairs kept."""
+    m = X.shape[1]
+    sizes = [Xb.shape[1] for Xb, _ in pairs]
+    for (Xb, Yb), k in zip(pairs, range(len(pairs))):
+        t.check(Yb.shape[1] == Xb.shape[1], f"batch {k}: X_batch has {Xb.shape[1]} examples but "
+                                            f"Y_batch has {Yb.shape[1]}")
+    ids = np.concatenate([Xb[0] for Xb, _ in pairs]).astype(int)
+    yids = np.concatenate([Yb[0] for _, Yb in pairs]).astype(int)
+    unique = len(set(ids.tolist()))
+    if unique < len(ids):
+        t.fail(f"some examples appear twice in one epoch ({len(ids) - unique} duplicates with "
+               f"m = {m}) and others not at all: use one permutation of the m columns "
+               f"(rng.permutation(m)), not a sampling with replacement")
+    if len(ids) < m:
+        if m % batch_size and len(ids) == m - m % batch_size and all(s == batch_size for s in sizes):
+            t.fail(f"the last, partial batch is missing: with m = {m} and batch_size = {batch_size} "
+                   f"the last batch must hold the {m % batch_size} leftover examples "
+                   f"(range(0, m, batch_size) includes it)")
+        t.fail(f"examples are lost: only {len(ids)} of the m = {m} examples are in a batch")
+    if len(ids) > m:
+        t.fail(f"the batches hold {len(ids)} examples in all, more than m = {m}")
+    expected = [batch_size] * (m // batch_size) + ([m % batch_size] if m % batch_size else [])
+    t.check(sizes == expected, f"with m = {m} and batch_size = {batch_size} the batch sizes should be "
+                               f"{expected}, got {sizes}")
+    for k, (Xb, Yb) in enumerate(pairs):
+        cols = Xb[0].astype(int)
+        if not np.array_equal(Xb, X[:, cols]):
+            t.fail(f"X_batch {k} does not hold whole columns of X (an example is a column: all its "
+                   f"features move together)")
+        if not np.array_equal(Yb[0].astype(int), cols) and np.array_equal(Yb, Y[:, Yb[0].astype(int)]):
+            t.fail("X and Y are shuffled differently: the pairs (x, y) are broken. Use one permutation "
+                   "for both: X[:, idx] and Y[:, idx]")
+        t.check(np.array_equal(Yb, Y[:, cols]),
+                f"Y_batch {k} is not the columns of Y that belong to the examples of X_batch {k}")
+    return ids
+
+
+def _sgd_run(create_mini_batches, X, Y, batch_size, epochs, lr, seed, variant=None):
+    """Reference run of train_sgd (or of a typical wrong version) with the learner's batches."""
+    from nnbook.backprop import binary_cross_entropy
+    from nnbook.network import NeuralNetwork
+    net = NeuralNetwork([X.shape[0], 5, 1], seed=0)
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(epochs):
+        total, count, loss = 0.0, 0, 0.0
+        for Xb, Yb in create_mini_batches(X, Y, batch_size, seed if variant == "same order" else rng):
+            A, cache = net.forward(np.asarray(Xb))
+            loss, dA = binary_cross_entropy(A, np.asarray(Yb))
+            grads = net.backward(dA, cache)
+            step = -lr if variant == "sign" else lr
+            for k, P in net.parameters.items():
+                P -= step * grads[k]
+            total, count = total + float(loss), count + 1
+        losses.append({"sum": total, "last": float(loss)}.get(variant, total / count))
+    return np.array(losses), net.parameters
+
+
+_SGD_BUGS = {
+    "sign": "the loss rises: the SGD step has the wrong sign (P -= learning_rate * gradient)",
+    "sum": "the epoch loss is the sum of the batch losses: divide epoch_loss by num_batches",
+    "last": "each epoch's loss is only its last batch's: add up batch_loss over the batches and "
+            "divide by num_batches",
+    "same order": "every epoch visits the batches in the same order: pass the generator rng (made "
+                  "once, before the epochs) to create_mini_batches, not the seed",
+}
+
+
+def _check_3_6a(t, create_mini_batches, train_sgd):
+    """Exercise 3.6a: the mini-batch partition (shapes, every example once, pairs, last batch, seeds)
+    and train_sgd against a reference loop on the same batches."""
+    cases = [(12, 10, 11, 4), (3, 12, 2, 4), (2, 7, 1, 1), (4, 5, 2, 8), (3, 9, 1, 9)]
+    orders = []
+    for n, m, n_out, b in cases:
+        X = np.vstack([np.arange(m, dtype=float), t.rng.standard_normal((n - 1, m))])
+        Y = np.vstack([np.arange(m, dtype=float), t.rng.standard_normal((n_out - 1, m))])
+        pairs = _mini_batches(t, create_mini_batches, X, Y, b, 3)
+        ids = _check_partition(t, pairs, X, Y, b)
+        orders.append(ids)
+        again = _check_partition(t, _mini_batches(t, create_mini_batches, X, Y, b, 3), X, Y, b)
+        t.check(np.array_equal(ids, again), "the same seed gave different batches: make the generator "
+                                            "from `seed` (np.random.default_rng(seed))")
+    if all(np.array_equal(ids, np.arange(len(ids))) for ids in orders):
+        t.fail("the examples come in their original order: shuffle them (a random permutation of the "
+               "column indices) before splitting")
+    X = np.vstack([np.arange(30, dtype=float), t.rng.standard_normal((1, 30))])
+    Y = np.arange(30, dtype=float)[None, :]
+    seeds = [_check_partition(t, _mini_batches(t, create_mini_batches, X, Y, 8, s), X, Y, 8) for s in (0, 1)]
+    t.check(not np.array_equal(*seeds), "different seeds gave the same order: make the permutation "
+                                        "from np.random.default_rng(seed)")
+    gen = np.random.default_rng(5)
+    epochs = [_check_partition(t, _mini_batches(t, create_mini_batches, X, Y, 8, gen), X, Y, 8)
+              for _ in range(2)]
+    t.check(not np.array_equal(*epochs), "two calls with the same np.random.Generator gave the same "
+                                         "order: use the generator itself (np.random.default_rng(seed) "
+                                         "returns it unchanged), so each epoch gets a new order")
+    t.note("5 shapes (a partial last batch, batch size 1, one batch larger than m), seeds and generators")
+
+    from nnbook.network import NeuralNetwork
+    for m, b, epochs_, lr, seed in [(16, 16, 4, 0.5, 0), (22, 8, 4, 0.3, 7)]:
+        X = t.rng.standard_normal((2, m))
+        Y = (X[:1] * X[1:] > 0).astype(float)
+        net = NeuralNetwork([2, 5, 1], seed=0)
+        result = t.call(train_sgd, net, X, Y, batch_size=b, epochs=epochs_, learning_rate=lr, seed=seed,
+                        name="train_sgd")
+        try:
+            losses = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            t.fail(f"train_sgd should return a list of numbers, one per epoch; got {type(result).__name__}")
+        t.check(losses.shape == (epochs_,), f"train_sgd should return {epochs_} losses for {epochs_} "
+                                            f"epochs, got shape {losses.shape}")
+        expected, params = _sgd_run(create_mini_batches, X, Y, b, epochs_, lr, seed)
+
+        def diagnose(actual, _, X=X, Y=Y, b=b, epochs_=epochs_, lr=lr, seed=seed):
+            for variant, message in _SGD_BUGS.items():
+                other = _sgd_run(create_mini_batches, X, Y, b, epochs_, lr, seed, variant)[0]
+                if np.allclose(actual, other, rtol=1e-6, atol=1e-9):
+                    return message
+            return None
+        n_batches = -(-m // b)
+        factors = {n_batches: "the epoch loss is the sum of the batch losses: divide by num_batches"} \
+            if n_batches > 1 else {}
+        t.close(losses, expected, f"the losses train_sgd returns (m = {m}, batch_size = {b})",
+                factors=factors, diagnose=diagnose)
+        for k, P in params.items():
+            t.close(net.parameters[k], P, f"net.parameters['{k}'] after train_sgd")
+    t.note("train_sgd: full batch and 3 batches per epoch (a partial one), 4 epochs each")
+
+
+def _adam_run(params, grad_seq, lr, b1, b2, eps, bug=None):
+    """Parameters after each step of Adam (or of a typical wrong version of it)."""
+    p = {k: np.array(P, dtype=float) for k, P in params.items()}
+    m, v, out = {}, {}, []
+    for t, g in enumerate(grad_seq, start=1):
+        tc = t - 1 if bug == "t0" else t
+        for k in p:
+            key = "shared" if bug == "shared" else k
+            if key not in m or bug == "reset":
+                m[key], v[key] = np.zeros_like(p[k]), np.zeros_like(p[k])
+            m[key] = b1 * m[key] + (1 - b1) * g[k]
+            v[key] = b2 * v[key] + (1 - b2) * (g[k] if bug == "no square" else g[k] ** 2)
+            if bug == "no correction":
+                m_hat, v_hat = m[key], v[key]
+            else:
+                m_hat, v_hat = m[key] / (1 - b1 ** tc), v[key] / (1 - b2 ** tc)
+            denom = np.sqrt(v_hat + eps) if bug == "eps inside" else np.sqrt(v_hat) + eps
+            p[k] = p[k] - lr * m_hat / denom
+        out.append({k: P.copy() for k, P in p.items()})
+    return out
+
+
+_ADAM_BUGS = {
+    "no correction": "your steps are Adam's without the bias correction: divide m by (1 - beta1**t) and "
+                     "v by (1 - beta2**t) (m_hat, v_hat) and step with those",
+    "t0": "is t still 0 when you correct the bias? 1 - beta1**0 = 0, a division by zero: increment "
+          "self.t before the bias correction, so that the first step is t = 1",
+    "eps inside": "epsilon is inside the square root: divide by np.sqrt(v_hat) + epsilon",
+    "no square": "v must average the squared gradient: v = beta2 * v + (1 - beta2) * g**2",
+    "shared": "m and v must be kept per parameter (self.m[param_name], self.v[param_name]): yours seem "
+              "to be shared by all parameters",
+    "reset": "m and v start again from zero at every update: keep them in self.m and self.v between "
+             "calls (create them only for a parameter name not seen before)",
+}
+
+
+def _check_3_6b(t, AdamOptimizer):
+    """Exercise 3.6b: AdamOptimizer's steps against the equations, default and custom settings."""
+    cases = [(dict(learning_rate=0.05, beta1=0.8, beta2=0.9, epsilon=1e-3), (0.05, 0.8, 0.9, 1e-3),
+              {"W1": (2, 3), "W2": (2, 3)}, 1e-3, 5),
+             (dict(), (0.001, 0.9, 0.999, 1e-8), {"W1": (3, 2), "b1": (3, 1)}, 1.0, 4)]
+    for kwargs, (lr, b1, b2, eps), shapes, scale, steps in cases:
+        opt = t.call(AdamOptimizer, name="AdamOptimizer", **kwargs)
+        t.check(callable(getattr(opt, "update", None)),
+                "AdamOptimizer needs a method update(parameters, gradients)")
+        params = {k: t.rng.standard_normal(s) for k, s in shapes.items()}
+        start = {k: P.copy() for k, P in params.items()}
+        grad_seq = [{k: scale * t.rng.standard_normal(s) * 10.0 ** float(t.rng.integers(-2, 3))
+                     for k, s in shapes.items()} for _ in range(steps)]
+        reference = _adam_run(start, grad_seq, lr, b1, b2, eps)
+        mine = []
+
+        def diagnose(*_):
+            for bug, message in _ADAM_BUGS.items():
+                other = _adam_run(start, grad_seq, lr, b1, b2, eps, bug)[:len(mine)]
+                if all(np.shape(o[k]) == a[k].shape
+                       and np.allclose(a[k], o[k], rtol=1e-6, atol=1e-12, equal_nan=True)
+                       for a, o in zip(mine, other) for k in shapes):
+                    return message
+            return None
+        for step, grads in enumerate(grad_seq):
+            before = {k: np.array(params[k], dtype=float) for k in shapes}
+            grads_copy = {k: G.copy() for k, G in grads.items()}
+            t.call(opt.update, params, grads, name="AdamOptimizer.update", allow_none=True, may_modify=True)
+            t.check(isinstance(params, dict) and set(params) == set(shapes),
+                    "update must keep the keys of `parameters`")
+            t.check(all(np.array_equal(grads[k], grads_copy[k]) for k in shapes),
+                    "update changed the gradients: only the parameters change")
+            now = {k: t.array(params[k], f"parameters['{k}']", shape=shapes[k], finite=False).astype(float)
+                   for k in shapes}
+            mine.append(now)
+            if step == 0 and all(np.array_equal(now[k], before[k]) for k in shapes):
+                t.fail("update left every parameter unchanged: change the arrays in place "
+                       "(parameters[param_name] -= ...), so that the caller sees the new values")
+            if not all(np.all(np.isfinite(now[k])) for k in shapes):
+                t.fail(diagnose() or f"after update {step + 1} the parameters contain NaN or infinity")
+            for k in shapes:
+                expected = (reference[step - 1][k] if step else start[k]) - reference[step][k]
+                t.close(before[k] - now[k], expected, f"the step of parameters['{k}'] at update {step + 1}",
+                        rtol=1e-6, atol=1e-12, diagnose=diagnose,
+                        factors={lr: "the learning rate is applied twice",
+                                 1 / lr: "the step is not multiplied by the learning rate"})
+        t.check(getattr(opt, "t", None) == steps,
+                f"self.t should count the updates: {steps} after {steps} updates")
+    t.note("2 optimizers (default and custom hyperparameters), 4-5 updates of 2 parameters each, "
+           "gradients from 1e-5 to 100")
+
+
+def _values(t, fn, name, lr0, epochs, **kwargs):
+    out = []
+    for e in epochs:
+        value = t.call(fn, lr0, e, name=name, **kwargs)
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            t.fail(f"{name} should return one number, the learning rate of that epoch; got "
+                   f"{type(value).__name__}")
+    return np.array(out)
+
+
+def _match(candidates):
+    def diagnose(actual, _):
+        for values, message in candidates:
+            with np.errstate(all="ignore"):
+                if np.allclose(actual, values, rtol=1e-9, atol=1e-15):
+                    return message
+        return None
+    return diagnose
+
+
+def _check_3_6d(t, step_decay, exponential_decay):
+    """Exercise 3.6d: the two schedules at every epoch 0-30, default and other hyperparameters."""
+    e = np.arange(31)
+    for lr0, kw, drop, T in [(0.1, {}, 0.5, 10), (0.8, dict(drop=0.3, epochs_drop=4), 0.3, 4),
+                             (1.0, dict(drop=0.9, epochs_drop=1), 0.9, 1)]:
+        got = _values(t, step_decay, "step_decay", lr0, e.tolist(), **kw)
+        with np.errstate(all="ignore"):
+            bugs = [(lr0 * drop ** ((e + 1) // T), "the rate drops one epoch early: epochs count from 0, "
+                     "so the first drop comes at epoch == epochs_drop (epoch // epochs_drop)"),
+                    (lr0 * drop ** ((e - 1) // T), "the rate drops one epoch late: epochs count from 0, "
+                     "so the first drop comes at epoch == epochs_drop (epoch // epochs_drop)"),
+                    (lr0 * drop ** (e // T + 1), "at epoch 0 the rate must be initial_lr itself: the number "
+                     "of drops so far is epoch // epochs_drop"),
+                    (lr0 * drop ** (e / T), "the rate decays smoothly: use integer division "
+                     "(epoch // epochs_drop), so that it stays constant for epochs_drop epochs and then "
+                     "drops"),
+                    (lr0 * drop * (e // T), "drop must be raised to the power of the number of drops "
+                     "(drop ** (epoch // epochs_drop)), not multiplied by it"),
+                    (lr0 * drop ** e, "the rate drops every epoch: it should drop once every epochs_drop "
+                     "epochs")]
+        t.close(got, lr0 * drop ** (e // T), f"step_decay's rates for epochs 0-30 ({kw or 'defaults'})",
+                rtol=1e-9, atol=1e-15, diagnose=_match(bugs))
+    for lr0, kw, r in [(0.1, {}, 0.95), (0.5, dict(decay_rate=0.8), 0.8)]:
+        got = _values(t, exponential_decay, "exponential_decay", lr0, e.tolist(), **kw)
+        bugs = [(lr0 * np.exp(-r * e), "wrong base: decay_rate is the factor applied per epoch "
+                 "(initial_lr * decay_rate ** epoch), not the k of exp(-k * epoch)"),
+                (lr0 * np.exp(-(1 - r) * e), "wrong base: the rate is initial_lr * decay_rate ** epoch "
+                 "(decay_rate = exp(-k)), not exp(-(1 - decay_rate) * epoch)"),
+                (lr0 * (1 - r) ** e, "decay_rate is the factor kept per epoch (0.95 keeps 95%), not the "
+                 "fraction removed"),
+                (lr0 * r ** (e + 1), "at epoch 0 the rate must be initial_lr itself: decay_rate ** epoch, "
+                 "with epochs counted from 0"),
+                (lr0 * r * e, "decay_rate must be raised to the power epoch, not multiplied by it")]
+        t.close(got, lr0 * r ** e, f"exponential_decay's rates for epochs 0-30 ({kw or 'defaults'})",
+                rtol=1e-9, atol=1e-15, diagnose=_match(bugs))
+    t.note("epochs 0-30: step decay with 3 settings (epochs_drop = 10, 4, 1), exponential decay with 2")
+
+
+_EXERCISES = {
+    "3.6a": dict(
+        title="Implementing SGD from scratch",
+        names=("create_mini_batches", "train_sgd"),
+        check=_check_3_6a,
+        hints=("create_mini_batches: draw one permutation of the m column indices, "
+               "perm = np.random.default_rng(seed).permutation(m), and use it for both X and Y, so that "
+               "every example keeps its target.",
+               "Walk through perm in steps of batch_size: for start in range(0, m, batch_size): "
+               "idx = perm[start:start + batch_size]; yield X[:, idx], Y[:, idx]. range(0, m, batch_size) "
+               "includes the last, shorter batch; examples are columns, hence X[:, idx].",
+               "train_sgd, inside the batch loop: A, cache = net.forward(X_batch); "
+               "batch_loss, dA = compute_loss(A, Y_batch); gradients = net.backward(dA, cache); then "
+               "for key, P in net.parameters.items(): P -= learning_rate * gradients[key]. Pass rng (made "
+               "once, before the epochs) to create_mini_batches, so that every epoch has a new order."),
+        solution=("The teaching create_mini_batches and train_sgd right after the exercise in §3.6.1 are "
+                  "the reference solution, checked against nnbook.create_mini_batches and "
+                  "net.train_minibatch with nnbook.SGD. The comparison of batch sizes 1, 32, 64 and 1000 "
+                  "(loss per epoch and per second, time per epoch) and the analysis are worked (folded) "
+                  "in the page's Exercises part.")),
+    "3.6b": dict(
+        title="Implementing the Adam optimizer",
+        names=("AdamOptimizer",),
+        check=_check_3_6b,
+        hints=("In update, after self.t += 1 and the zeros for a new name, let g = gradients[param_name] "
+               "and update the two averages, stored back in self.m[param_name] and self.v[param_name]: "
+               "m = beta1 * m + (1 - beta1) * g and v = beta2 * v + (1 - beta2) * g**2.",
+               "The bias correction uses the step count after the increment (the first step is t = 1): "
+               "m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t). Without it the first steps are "
+               "about three times too long.",
+               "The step: parameters[param_name] -= self.lr * m_hat / (np.sqrt(v_hat) + self.epsilon), "
+               "with epsilon outside the square root. On the first update every parameter moves by "
+               "about lr against the sign of its gradient."),
+        solution=("The teaching AdamOptimizer right after the exercise in §3.6.3 is the reference solution, "
+                  "checked against nnbook.AdamOptimizer. The comparison of SGD, momentum and Adam on the "
+                  "spiral and on three 2-D landscapes (a narrow valley, a saddle point, Rosenbrock's "
+                  "function) is worked (folded) in the page's Exercises part.")),
+    "3.6c": dict(
+        title="Hyperparameter tuning experiment",
+        names=(),
+        check=None,
+        hints=("Keep the test set out of the choice: split a validation set off the training images, pick "
+               "the configuration with the best validation accuracy, and report the test accuracy of "
+               "that one only.",
+               "48 runs of 50 epochs on 60,000 images take long: a subset of a few thousand training "
+               "images and a few epochs keep each run to a second or two, at the price of lower "
+               "accuracies. Time each run with time.perf_counter().",
+               "For the heatmap, arrange the validation accuracies of one hidden size in a 4 x 4 array "
+               "(learning rate x batch size) and draw it with plt.imshow, writing the numbers in the "
+               "cells. For random search, draw the learning rate log-uniformly (10 ** rng.uniform(-4, -1)) "
+               "and compare the best accuracy found after k runs of each method."),
+        solution=("The worked solution (folded, in the page's Exercises part) runs the 48-configuration "
+                  "grid on an MNIST subset, draws the heatmaps, the accuracy against hidden size and the "
+                  "training times, picks the best and a balanced configuration by validation accuracy, "
+                  "and compares grid and random search run by run.")),
+    "3.6d": dict(
+        title="Learning-rate scheduling",
+        names=("step_decay", "exponential_decay"),
+        check=_check_3_6d,
+        hints=("Epochs count from 0, and at epoch 0 both schedules return initial_lr.",
+               "step_decay: the number of drops so far is epoch // epochs_drop (integer division: 0 for "
+               "epochs 0 to epochs_drop - 1, then 1, ...); the rate is initial_lr * drop ** (that number).",
+               "exponential_decay: initial_lr * decay_rate ** epoch; decay_rate is the factor kept per "
+               "epoch (0.95 keeps 95%). To train with a schedule, set optimizer.learning_rate = "
+               "schedule(initial_lr, epoch) at the start of every epoch (nnbook's train_minibatch does "
+               "this with schedule=...)."),
+        solution=("The teaching step_decay and exponential_decay right after the exercise in §3.6.5 are the "
+                  "reference solution, checked against nnbook's schedules. Training with a schedule and "
+                  "the comparison of a constant rate, step decay and exponential decay on MNIST, from a "
+                  "moderate and an aggressive initial rate, are worked (folded) in the page's Exercises "
+                  "part.")),
+}

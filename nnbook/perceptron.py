@@ -30,7 +30,6 @@ def _check_labels(y, n_samples: int):
                          "e.g. y = (labels == positive_class).astype(int).")
     return y.astype(np.int64)
 
-
 def _make_rng(seed):
     """`np.random.default_rng(seed)`, or a TypeError/ValueError that names `seed` and says what is accepted."""
     try:
@@ -38,7 +37,6 @@ def _make_rng(seed):
     except (TypeError, ValueError) as e:
         raise type(e)(f"seed must be None, a non-negative integer or a numpy.random.Generator, got {seed!r} "
                       f"({e}).") from None
-
 
 class Perceptron:
     """Rosenblatt's perceptron: one threshold unit trained by the perceptron rule (§3.1).
@@ -221,7 +219,6 @@ def logic_gate(name: str):
         return np.array([[0], [1]]), np.array([1, 0])
     return np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array(_GATES[key])
 
-
 def _plot_perceptron_1d(p, X, y, ax, margin, weight_vector, errors, shade):
     """plot_perceptron for one input: samples on a number line, the boundary a single point."""
     x = X[:, 0]
@@ -259,7 +256,6 @@ def _plot_perceptron_1d(p, X, y, ax, margin, weight_vector, errors, shade):
                        zorder=4, label="misclassified")
     ax.set(xlim=(lo, hi), ylim=(-1, 1), xlabel="$x_1$", yticks=[])
     return ax
-
 
 def plot_perceptron(p: Perceptron, X, y, ax=None, margin: bool = True, weight_vector: bool = True,
                     errors: bool = True, shade: bool = True, legend: bool = True, title: str | None = None):
@@ -364,3 +360,259 @@ def plot_perceptron(p: Perceptron, X, y, ax=None, margin: bool = True, weight_ve
     if title is not None:
         ax.set_title(title)
     return ax
+
+# %% ../nbs/01_perceptron.ipynb #0673be77
+def _rule(X, y, epochs, bug=None, stop=True):
+    """The perceptron rule from w = 0, b = 0, as the page states it or with a typical bug.
+
+    Returns the states (w_1, ..., w_n, b) after each example and the updates of each epoch.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    w, b, states, counts = np.zeros(X.shape[1]), 0.0, [], []
+    for _ in range(epochs):
+        updates = 0
+        for x_i, y_i in zip(X, y):
+            z = x_i @ w + b
+            y_hat = int(z > 0) if bug == "strict" else int(z >= 0)
+            error = int(y_i) - y_hat
+            if bug == "sign":
+                error = -error
+            elif bug == "always":
+                error = 2 * int(y_i) - 1
+            if error:
+                w = w + error * x_i
+                b = b if bug == "nobias" else b + error
+                updates += 1
+            states.append(np.append(w, b))
+        counts.append(updates)
+        if stop and updates == 0:
+            break
+    return states, counts
+
+_RULE_BUGS = {
+    "strict": "at z = 0 your rule predicts 0; the step gives 1 when z ≥ 0 (z = 0 counts as class 1)",
+    "sign": ("your updates move the boundary the wrong way: after a missed 1 (y = 1, ŷ = 0) w must grow "
+             "by x; the rule is w ← w + (y − ŷ) x, not w + (ŷ − y) x"),
+    "nobias": "the bias never changes: the rule updates b too, b ← b + (y − ŷ)",
+    "always": ("you update on every example; the perceptron rule changes w and b only on a mistake, "
+               "when ŷ ≠ y"),
+}
+_PLUS_MINUS = ("with labels −1/+1 the error is ±2; this exercise uses the labels 0 and 1, "
+               "so y − ŷ is −1, 0 or +1")
+_ROWS = ("in this exercise X has shape (n_samples, n_features), one example per row "
+         "(as in nnbook.Perceptron); your `{}` seems to expect the examples in columns")
+
+def _works(fn, *args, **kwargs) -> bool:
+    """Whether fn(*args) runs without an exception: a probe before the real call."""
+    try:
+        with np.errstate(all="ignore"):
+            fn(*args, **kwargs)
+        return True
+    except Exception:
+        return False
+
+def _check_predict(t, Perceptron):
+    """The learner's predict: labels 0/1 from random weights, then exact ties z = 0."""
+    p = t.call(Perceptron, 3, name="Perceptron")
+    t.check(hasattr(p, "w") and hasattr(p, "b"), "keep the attributes `w` and `b` of the starter code")
+    t.close(p.w, np.zeros(3), "w of a new Perceptron(3)")
+    t.close(p.b, 0.0, "b of a new Perceptron(3)")
+    w, b, X = t.rng.normal(size=3), float(t.rng.normal()), t.rng.normal(size=(7, 3))
+    p.w, p.b = w.copy(), b
+    if not _works(p.predict, X) and _works(p.predict, X.T):
+        t.fail(_ROWS.format("predict"))
+    labels = t.call(p.predict, X, name="predict")
+    values = np.asarray(labels)
+    if values.dtype != object and np.any(values == -1) and np.all(np.isin(values, (-1, 1))):
+        t.fail("predict returns the labels −1/+1; this exercise uses the labels 0 and 1: "
+               "return 1 where z ≥ 0 and 0 elsewhere")
+    t.equal(labels, (X @ w + b >= 0).astype(int), "predict(X) (7 examples, random w and b)")
+    p2 = t.call(Perceptron, 2, name="Perceptron")
+    p2.w, p2.b = np.array([1.0, -1.0]), 0.0
+    X_tie = np.array([[1.0, 1.0], [2.0, 2.0], [0.0, 0.0], [3.0, 1.0], [1.0, 3.0]])  # z = 0, 0, 0, 2, -2
+    ties = np.asarray(t.call(p2.predict, X_tie, name="predict"))
+    if ties.shape == (5,) and np.all(ties[:3] == 0):
+        t.fail("predict gives 0 where z = 0; the step is 1 when z ≥ 0 (z = 0 counts as class 1)")
+    t.equal(ties, [1, 1, 1, 1, 0], "predict(X) on examples with z = 0")
+
+def _fit_cases(rng):
+    """(name, X, y, epochs): the gates AND and XOR, separable, random and tied data."""
+    from nnbook.perceptron import logic_gate
+    cases = [("AND", *logic_gate("AND"), 100), ("XOR", *logic_gate("XOR"), 10)]
+    for k in range(3):
+        n, m = int(rng.integers(2, 4)), int(rng.integers(8, 20))
+        X = rng.uniform(-1, 1, size=(m, n))
+        y = (X @ rng.normal(size=n) + 0.3 * rng.normal() >= 0).astype(int)
+        cases.append((f"separable random data {k + 1}", X, y, 100))
+    cases.append(("random labels", rng.normal(size=(15, 3)), rng.integers(0, 2, size=15), 7))
+    cases.append(("integer inputs with ties z = 0", rng.integers(-2, 3, size=(12, 2)).astype(float),
+                  rng.integers(0, 2, size=12), 5))
+    return cases
+
+def _check_fit(t, Perceptron, name, X, y, epochs):
+    """The learner's fit on one data set against nnbook.Perceptron's."""
+    from nnbook.perceptron import Perceptron as Reference
+    n = X.shape[1]
+    ref = Reference(n).fit(X, y, epochs=epochs)
+    if (not _works(lambda: Perceptron(n).fit(X, y, epochs=epochs))
+            and _works(lambda: Perceptron(n).fit(X.T, y, epochs=epochs))):
+        t.fail(_ROWS.format("fit"))
+    p = t.call(Perceptron, n, name="Perceptron")
+    result = t.call(p.fit, X, y, epochs=epochs, name="fit", allow_none=True)
+    counts = getattr(p, "updates_per_epoch", None)
+    if result is None:
+        if not np.any(p.w) and not p.b and not counts:
+            t.not_attempted("`fit` returns None and leaves w and b unchanged")
+        t.fail("`fit` should end with `return self`, so that Perceptron(n).fit(X, y) is the trained perceptron")
+    t.check(result is p, f"`fit` should return self (the perceptron itself), not a {type(result).__name__}")
+    t.check(counts is not None, "`fit` should record the number of updates of each epoch in the list "
+                                "`self.updates_per_epoch`")
+    try:
+        counts = [int(c) for c in counts]
+    except (TypeError, ValueError):
+        t.fail("`self.updates_per_epoch` should be a list of whole numbers, one per epoch")
+    try:
+        state = np.append(np.ravel(np.asarray(p.w, dtype=float)), np.ravel(np.asarray(p.b, dtype=float)))
+    except (TypeError, ValueError):
+        state = None
+    expected = np.append(ref.w, ref.b)
+    if state is not None and (state.shape != expected.shape or not np.allclose(state, expected, atol=1e-9)):
+        for bug, message in _RULE_BUGS.items():
+            states, _ = _rule(X, y, epochs, bug)
+            if state.shape == states[-1].shape and np.allclose(state, states[-1], atol=1e-9):
+                t.fail(f"{message} (seen on {name})")
+    t.close(p.w, ref.w, f"w after fit on {name}", rtol=1e-9, factors={2.0: _PLUS_MINUS})
+    t.close(p.b, ref.b, f"b after fit on {name}", rtol=1e-9, factors={2.0: _PLUS_MINUS})
+    want = ref.updates_per_epoch
+    if counts != want:
+        if all(c == len(y) for c in counts):
+            t.fail(f"updates_per_epoch counts every example (seen on {name}); count an update only when "
+                   f"the prediction is wrong (ŷ ≠ y)")
+        if len(counts) > len(want) and counts[:len(want)] == want:
+            t.fail(f"fit goes on after an epoch without updates (seen on {name}); stop after the first "
+                   f"epoch with no update, so that updates_per_epoch ends with 0")
+        if counts == want[:-1]:
+            t.fail(f"updates_per_epoch misses the last epoch, the one without updates (seen on {name}): "
+                   f"append the epoch's count before you stop")
+        t.fail(f"updates_per_epoch does not match the updates the rule makes on {name}, although w and b "
+               f"are right: one entry per epoch, counting the mistakes of that epoch")
+    t.equal(t.call(p.predict, X, name="predict"), ref.predict(X), f"predict(X) after fit on {name}")
+
+def _check_3_1a(t, Perceptron):
+    """Exercise 3.1a: the learner's Perceptron against nnbook.Perceptron."""
+    _check_predict(t, Perceptron)
+    cases = _fit_cases(t.rng)
+    for name, X, y, epochs in cases:
+        _check_fit(t, Perceptron, name, X, y, epochs)
+    t.note(f"predict with random weights and at z = 0; fit on {len(cases)} data sets (AND, XOR, separable, "
+           f"random and tied): the same w, b, updates per epoch and predictions as nnbook.Perceptron")
+
+# %% ../nbs/01_perceptron.ipynb #5bcb97f7
+_X_31C, _Y_31C = np.array([[0, 1], [1, 0], [1, 1]]), np.array([1, 1, 0])
+
+def _check_3_1c(t, trace, mistakes_per_epoch):
+    """Exercise 3.1c: the learner's hand trace (w1, w2, b after each example) and mistakes per epoch."""
+    truth, counts = _rule(_X_31C, _Y_31C, 2, stop=False)
+    try:
+        entries = list(trace)
+    except TypeError:
+        t.fail("`trace` should be a list of six entries (w1, w2, b), one after each example")
+    t.check(len(entries) == 6, f"`trace` has {len(entries)} entries; it needs 6: (w1, w2, b) after each of "
+                               f"the 3 examples, in each of the 2 epochs")
+    rows = []
+    for k, entry in enumerate(entries):
+        if entry is Ellipsis:
+            rows.append(None)
+            continue
+        try:
+            row = np.hstack(entry).astype(float)
+        except (TypeError, ValueError):
+            row = None
+        t.check(row is not None and row.shape == (3,),
+                f"entry {k + 1} of `trace` should be three numbers (w1, w2, b), got {entry!r}")
+        rows.append(row)
+    filled = sum(r is not None for r in rows)
+    if filled == 0:
+        t.not_attempted("`trace` is still all `...`")
+
+    def matches(states):
+        return all(r is None or np.allclose(r, s) for r, s in zip(rows, states))
+
+    if not matches(truth):
+        for bug, message in _RULE_BUGS.items():
+            if matches(_rule(_X_31C, _Y_31C, 2, bug, stop=False)[0]):
+                t.fail(message)
+        if matches([np.zeros(3)] + truth[:-1]):
+            t.fail("your entries are the weights before each example; write them after it (after its "
+                   "update, if it was a mistake)")
+        k = next(i for i, (r, s) in enumerate(zip(rows, truth)) if r is not None and not np.allclose(r, s))
+        t.fail(f"the entry after x{k % 3 + 1} in epoch {k // 3 + 1} is not right (those before it are): "
+               f"compute z = w·x + b with the previous entry's weights, predict 1 when z ≥ 0, and change w "
+               f"and b only on a mistake")
+    if filled < 6:
+        t.not_attempted(f"the {filled} entries of `trace` you filled in are right; {6 - filled} are still `...`")
+    try:
+        mistakes = [m if m is Ellipsis else int(m) for m in mistakes_per_epoch]
+    except (TypeError, ValueError):
+        t.fail("`mistakes_per_epoch` should be two whole numbers: the mistakes in epoch 1 and in epoch 2")
+    if Ellipsis in mistakes:
+        t.not_attempted("your trace is right; `mistakes_per_epoch` is still `...`")
+    t.check(len(mistakes) == 2, "`mistakes_per_epoch` should have two entries, one per epoch")
+    t.check(mistakes == counts, "your trace is right, but `mistakes_per_epoch` does not match it: count the "
+                                "examples of each epoch where ŷ ≠ y, that is where w and b changed")
+    t.note("all six steps of the two epochs and the mistakes per epoch")
+
+# %% ../nbs/01_perceptron.ipynb #6d1c025a
+_EXERCISES = {
+    "3.1a": dict(
+        title="Implementing a perceptron",
+        names=("Perceptron",),
+        check=_check_3_1a,
+        hints=(
+            "predict: z = X @ self.w + self.b gives all the weighted sums at once (one example per row "
+            "of X); the step is (z >= 0), turned into the integers 0 and 1.",
+            "fit: loop over the epochs and, inside, over zip(X, y). For one example x_i, y_hat is 1 when "
+            "x_i @ self.w + self.b >= 0; when y_i - y_hat is not 0, add (y_i - y_hat) * x_i to w and "
+            "y_i - y_hat to b.",
+            "Set updates = 0 at the start of each epoch and add 1 per mistake; at the end of the epoch "
+            "append it to self.updates_per_epoch and break if it is 0. End fit with `return self`.",
+        ),
+        solution=("The class `Perceptron` right after the exercise in §3.1.3 is the reference solution, "
+                  "with a check that it learns the same weights as nnbook.Perceptron; the folded "
+                  "'Solution to Exercise 3.1a' trains it on AND and XOR and draws the boundary after "
+                  "each epoch."),
+    ),
+    "3.1b": dict(
+        title="Understanding the decision boundary",
+        names=(),
+        check=None,
+        hints=(
+            "nnbook.Perceptron(X.shape[1]).fit(X, y) trains on a gate (NOT has a single input); "
+            "nnbook.plot_perceptron(p, X, y) draws it with its weight vector and margins.",
+            "Solve w1 x1 + w2 x2 + b = 0 for x2: slope and intercept are ratios. What happens to the "
+            "boundary when w and b are multiplied by the same positive number?",
+            "Other starting points: nnbook.Perceptron(2, init='normal', seed=s). Noise: two Gaussian "
+            "clouds with a few labels flipped; plot updates_per_epoch, and the accuracy after each "
+            "epoch (fit(X, y, epochs=1) continues from the current weights).",
+        ),
+        solution=("The folded 'Solution to Exercise 3.1b' in the Exercises part of §3.1 draws the four "
+                  "gates, derives slope and intercept, compares twenty random initialisations with the "
+                  "maximum-margin line, and follows the perceptron on almost separable data."),
+    ),
+    "3.1c": dict(
+        title="Weight updates by hand",
+        names=("trace", "mistakes_per_epoch"),
+        check=_check_3_1c,
+        hints=(
+            "At the start w = 0 and b = 0, so z = 0 for every example. What does the step predict "
+            "at z = 0, and which examples of epoch 1 are then mistakes?",
+            "Only a mistake changes anything: w ← w + (y − ŷ) x and b ← b + (y − ŷ). A missed 1 adds "
+            "x and 1, a false alarm subtracts them.",
+            "In epoch 1 only x3 is a mistake. Start epoch 2 from the weights after x3, and compute z "
+            "for each example with the weights left by the example before it.",
+        ),
+        solution=("The folded 'Solution to Exercise 3.1c' in the Exercises part of §3.1 works through "
+                  "both epochs step by step, tabulates them, checks them against nnbook.Perceptron and "
+                  "continues the run to convergence."),
+    ),
+}

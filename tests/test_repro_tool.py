@@ -136,3 +136,18 @@ def test_against_a_cache_of_other_source_is_an_error(tmp_path, capsys):
     assert repro.cached_execution(cache, path) is None
     assert repro.main(["--against", str(cache), str(path)]) == 1
     assert "holds no execution of the current source" in capsys.readouterr().out
+
+
+def test_a_progress_bar_redrawn_with_timing_dependent_padding_is_the_same_bar(capsys):
+    """tqdm pads a redraw to the length of the line it overwrites: the final bar's trailing blanks depend on
+    how many redraws the timing allowed, and must not make two builds differ (the flaky case of §3.5)."""
+    fast = stream("\r 0%|  | 0/5\r100%|##| 5/5 [00:01<00:00, loss=0.0022]\n", name="stderr")
+    slow = stream("\r 0%|  | 0/5\r 60%|#  | 3/5 [00:00<00:00, loss=0.00215]\r"
+                  "100%|##| 5/5 [00:01<00:00, loss=0.0022] \n", name="stderr")
+    status, out = run(capsys, nb(([fast], None)), nb(([slow], None)))
+    assert status == 0, out
+
+
+def test_trailing_blanks_of_ordinary_output_still_count(capsys):
+    status, out = run(capsys, nb(([stream("a table row  \n")], None)), nb(([stream("a table row\n")], None)))
+    assert status == 1

@@ -102,7 +102,7 @@ import sys, tarfile, zipfile
 wheel, sdist, version = sys.argv[1:]
 names = set(zipfile.ZipFile(wheel).namelist())
 for required in ("nnbook/__init__.py", "nnbook/cli.py", "nnbook/estimator.py", "nnbook/network.py",
-                 "nnbook/mnist.py", f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
+                 "nnbook/mnist.py", "nnbook/exercises.py", *(f"nnbook/starters/exercises-3.{i}.ipynb" for i in range(1, 8)), f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
     assert required in names, f"the wheel lacks {required}"
 assert not any(n.startswith(("tests/", "nbs/", "book/")) for n in names), "the wheel ships tests/, nbs/ or book/"
 entry = zipfile.ZipFile(wheel).read(f"nnbook-{version}.dist-info/entry_points.txt").decode()
@@ -166,7 +166,7 @@ step "import nnbook (no matplotlib/sklearn/tqdm), train XOR and an NNClassifier,
 check_help() {
   "$nnbook_cmd" --help >out.txt
   grep -q "usage: nnbook" out.txt
-  for cmd in train evaluate run data; do
+  for cmd in train evaluate run data exercises; do
     "$nnbook_cmd" "$cmd" --help >out.txt
     grep -q "usage: nnbook $cmd" out.txt
   done
@@ -252,6 +252,46 @@ else
   timings+=("$(printf '%7s s  %s' "$(elapsed "$nb_start")" "${#notebooks[@]} notebooks top to bottom in a plain kernel")")
   echo "check_wheel: ok  ${#notebooks[@]} notebooks top to bottom in a plain kernel ($(elapsed "$nb_start") s)"
 fi
+
+# --- the exercise notebooks --------------------------------------------------------------------
+# `nnbook exercises` writes the seven starter notebooks from the wheel's copies; each runs untouched,
+# top to bottom, in the plain kernel, and every check cell says "not attempted yet" (nothing passes,
+# fails or errs on the skeletons). A second write into the same folder is refused (learners' work).
+exercise_notebooks() {
+  "$nnbook_cmd" exercises --list | tee list.txt
+  grep -q "^3.4b " list.txt
+  "$nnbook_cmd" exercises --dir "$work/exercises"
+  local n code=0
+  n=$(ls "$work/exercises"/exercises-3.*.ipynb | wc -l)
+  [ "$n" = 7 ] || { echo "expected 7 exercise notebooks, found $n"; return 1; }
+  "$nnbook_cmd" exercises 3.4 --dir "$work/exercises" >out.txt 2>err.txt || code=$?
+  cat err.txt
+  [ "$code" = 1 ] && grep -q "Not overwriting" err.txt
+  "$nnbook_cmd" exercises 3.4b --dir "$work/exercise-34b"
+  if [ "$NOTEBOOKS" = none ] || ! "$py" -c "import nbclient" 2>/dev/null; then
+    echo "no plain kernel (NOTEBOOKS=none): the exercise notebooks were written, not run"; return 0
+  fi
+  env -u MPLBACKEND "$py" - "$work/exercises" "$work/exercise-34b" <<'PY'
+import json, sys
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+paths = sorted(Path(sys.argv[1]).glob("exercises-3.*.ipynb")) + sorted(Path(sys.argv[2]).glob("*.ipynb"))
+for path in paths:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    verdicts = []
+    for cell in nb.cells:
+        if "exercise-check" in cell.metadata.get("tags", []):
+            text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+            verdicts += [line for line in text.splitlines() if line.strip()]
+    assert verdicts, f"{path.name}: no check output"
+    bad = [v for v in verdicts if "not attempted yet" not in v and "open-ended" not in v]
+    assert not bad, f"{path.name}: an untouched starter should not be checked as {bad}"
+    print(f"{path.name}: {len(nb.cells)} cells ran; {len(verdicts)} check verdicts, all 'not attempted yet' or open-ended")
+PY
+}
+step "nnbook exercises: 7 starter notebooks, each runs untouched in the plain kernel (checks: not attempted yet)" exercise_notebooks
 
 # --- the sdist ---------------------------------------------------------------------------------
 # `python -m build` already built the wheel from the sdist; now pip installs the sdist itself, in place

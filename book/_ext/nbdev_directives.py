@@ -30,11 +30,19 @@ def on_source_read(app, docname, source):
 
 
 def collapse_carriage_returns(text: str) -> str:
-    """Keep, on every line, only what follows the last carriage return (as a terminal would show it)."""
+    """Keep, on every line, only what follows the last carriage return (as a terminal would show it).
+
+    A redrawn line (a progress bar) also loses its trailing blanks: tqdm pads a redraw to the length of
+    the line it overwrites, which depends on how many redraws the timing allowed, so the padding would
+    make the page differ from build to build. Lines without a carriage return are kept exactly.
+    """
     lines = []
     for line in text.split("\n"):
+        if "\r" not in line:
+            lines.append(line)
+            continue
         parts = [p for p in line.split("\r") if p.strip()]
-        lines.append(parts[-1] if parts else "")
+        lines.append(parts[-1].rstrip() if parts else "")
     return "\n".join(lines)
 
 
