@@ -40,7 +40,9 @@ setuptools.setup(
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ]
     + [f"Programming Language :: Python :: {v}" for v in py_versions[py_versions.index(min_python):]],
-    packages=setuptools.find_packages(include=["nnbook", "nnbook.*"]),
+    # nnbook/starters holds data only: the exercise notebooks (`nnbook exercises` writes them out)
+    packages=setuptools.find_packages(include=["nnbook", "nnbook.*"]) + ["nnbook.starters"],
+    package_data={"nnbook.starters": ["*.ipynb"]},
     include_package_data=True,
     python_requires=f">={min_python}",
     install_requires=cfg["requirements"].split(),

@@ -204,7 +204,8 @@ def _cmd_data(args) -> int:
 
 # %% ../nbs/10_cli.ipynb #ae397fef
 _DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
-_TITLE_NUMBER = re.compile(r"^#\s+(?:appendix\s+)?(\d+(?:\.\d+|[a-z]))\b", re.IGNORECASE)
+# the title: the first level-1 heading of the first markdown cell (a `(label)=` line may precede it)
+_TITLE_NUMBER = re.compile(r"^#\s+(?:appendix\s+)?(\d+(?:\.\d+|[a-z]))\b", re.IGNORECASE | re.MULTILINE)
 
 def _convert_cell(cell: dict) -> dict:
     """The book's mapping of nbdev directives to cell tags (book/_ext/nbdev_directives.convert_cell)."""
@@ -285,7 +286,7 @@ def _notebook_number(path: Path):
     for cell in cells:
         if cell.get("cell_type") == "markdown":
             source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            m = _TITLE_NUMBER.match(source.lstrip())
+            m = _TITLE_NUMBER.search(source)
             return m.group(1).upper() if m else None
     return None
 

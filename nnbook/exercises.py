@@ -32,7 +32,7 @@ _ID = re.compile(r"^(?:exercise\s*)?(3\.[1-7])([a-z]?)$", re.I)
 def _parse_id(exercise) -> tuple[str, str]:
     """("3.4", "b") from "3.4b" (also "Exercise 3.4b", "3.4B"); ("3.4", "") for a section."""
     text = str(exercise).strip() if isinstance(exercise, (str, int, float)) else ""
-    m = _ID.match(text.replace(" ", "") if text.lower().startswith("exercise") else text)
+    m = _ID.match(text)
     if not m:
         raise ValueError(f"Unknown exercise {exercise!r}: write it as on the page, e.g. '3.4b' "
                          f"(a section is '3.4'); nnbook.exercises.list_exercises() lists them all.")
@@ -473,6 +473,9 @@ def _head(section: str, only: str | None) -> list[dict]:
             _cell("code", _SETUP, f"s{tag}-001", only or section)]
 
 # %% ../nbs/11_exercises.ipynb #b4ce73af
+from .mnist import _atomic_write   # temporary file + rename, with a plain file's permissions
+
+
 def starters_dir() -> Path:
     """The folder of the exercise notebooks shipped with the package."""
     return _package_dir() / "starters"
@@ -494,22 +497,9 @@ def build_starters(nbs_dir, out_dir=None) -> list[Path]:
     for section, (_, notebook, _) in SECTIONS.items():
         chapter = json.loads((Path(nbs_dir) / f"{notebook}.ipynb").read_text(encoding="utf-8"))
         path = out_dir / starter_name(section)
-        _write_atomic(path, _dumps(starter_notebook(chapter, section)))
+        _atomic_write(path, _dumps(starter_notebook(chapter, section)).encode("utf-8"))
         written.append(path)
     return written
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_exercises(which: str | None = None, directory=".", force: bool = False) -> list[Path]:
@@ -535,7 +525,7 @@ def write_exercises(which: str | None = None, directory=".", force: bool = False
         nb = json.loads((starters_dir() / starter_name(section)).read_text(encoding="utf-8"))
         if only:
             nb = _only(nb, section, only)
-        _write_atomic(path, _dumps(nb))
+        _atomic_write(path, _dumps(nb).encode("utf-8"))
     return [p for p, _, _ in targets]
 
 

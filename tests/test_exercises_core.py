@@ -228,4 +228,6 @@ def test_write_exercises_keeps_existing_work_unless_forced(tmp_path, monkeypatch
     assert len(ex.write_exercises(None, tmp_path / "all")) == 7
     single = json.loads(ex.write_exercises("3.4y", out)[0].read_text())
     assert {c["metadata"]["nnbook"]["exercise"] for c in single["cells"]} == {"3.4y"}
-    assert not list(out.glob(".*.tmp"))                                  # atomic writes leave nothing behind
+    assert not list(out.glob(".*"))                                       # atomic writes leave no temporary file
+    (out / "plain.txt").write_text("x")                                 # a learner's notebook: a plain file's permissions
+    assert (out / "exercises-3.4.ipynb").stat().st_mode == (out / "plain.txt").stat().st_mode

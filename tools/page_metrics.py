@@ -13,15 +13,17 @@ readers, machine paths.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import sys
 from pathlib import Path
 
+from nnbook.cli import _convert_cell as convert_cell   # the book's directive rules (book/_ext)
+
 HIDDEN_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 MAX_WIDTH = 80            # the code column shows about 80 characters at a 1280-px window
 MAX_CELL_LINES = 40
-_DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
 _VALIDATION = re.compile(r"raise\s+(ValueError|TypeError)\b|\bisinstance\(.*\)\s*(?:or|and|:)|\bcheck_(positive|choice|axes|path)\(|as_float_array\(")
 # What chapter pages must not say to readers (the content spec is internal; build matters are for contributors)
 FORBIDDEN_PROSE = [
@@ -40,32 +42,18 @@ def _source(cell) -> str:
     return s if isinstance(s, str) else "".join(s)
 
 
-def _directives(src: str):
-    out, body = [], []
-    lines = src.splitlines()
-    for i, line in enumerate(lines):
-        m = _DIRECTIVE.match(line)
-        if m and all(_DIRECTIVE.match(x) or not x.strip() for x in lines[:i]):
-            out.append(m.group(1).replace(" ", ""))
-        else:
-            body.append(line)
-    while body and not body[0].strip():
-        body.pop(0)
-    return out, body
-
-
 def visible_code_cells(nb: dict):
-    """(index, cell, visible lines) of the code cells whose input the book shows unfolded."""
+    """(index, cell, visible lines) of the code cells whose input the book shows unfolded.
+
+    The book's own mapping of nbdev directives (`#| hide` -> remove-cell, ...) decides, with the directive
+    lines removed as the book removes them."""
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        directives, body = _directives(_source(cell))
-        if tags & HIDDEN_TAGS or any(d.startswith("default_exp") or d in ("hide", "echo:false") for d in directives):
+        cell = convert_cell(copy.deepcopy(cell))
+        if set(cell.get("metadata", {}).get("tags", [])) & HIDDEN_TAGS or not _source(cell).strip():
             continue
-        if not "".join(body).strip():
-            continue
-        yield i, cell, body
+        yield i, cell, _source(cell).splitlines()
 
 
 def measure(path: Path) -> dict:
