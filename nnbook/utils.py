@@ -8,8 +8,8 @@ import numbers
 import numpy as np
 
 # %% auto #0
-__all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice', 'as_rng',
-           'check_axes', 'check_path', 'progress_bar']
+__all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice', 'check_bool',
+           'as_rng', 'check_axes', 'check_path', 'progress_bar']
 
 # %% ../nbs/00_utils.ipynb #e249b53f
 def add_to_class(cls):
@@ -113,6 +113,14 @@ def check_choice(value, name: str, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"Unknown {name} {value!r}; choose one of: {', '.join(sorted(choices))}.")
     return value
+
+def check_bool(value, name: str):
+    """Return `value` as a Python bool if it is a bool (or a NumPy bool), else raise a `TypeError`.
+
+    Strings are refused on purpose: `bool("no")` is True, so `normalize="no"` would silently normalize."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}.")
+    return bool(value)
 
 def as_rng(seed, name: str = "seed"):
     """`np.random.default_rng(seed)`, or a `TypeError`/`ValueError` that names the argument and what it accepts."""
