@@ -18,6 +18,7 @@ On the HTML pages (_build/html/nbs/*.html):
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -27,6 +28,39 @@ from bs4 import BeautifulSoup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from page_metrics import FORBIDDEN_PROSE  # noqa: E402
+
+# Drawing calls, by name: pyplot's (`plt.plot`, ...; not its configuration), an Axes' (`ax.plot`), and
+# the book's plot helpers (`plot_history(...)`, `draw_...`). Definitions (def/class) do not draw.
+_PLT_QUIET = {"close", "rcParams", "style", "get_cmap", "cm", "Normalize", "NullFormatter", "MaxNLocator",
+              "FuncFormatter", "rc", "rc_context", "switch_backend", "ioff", "ion"}
+_AXES_DRAW = {"plot", "imshow", "scatter", "hist", "contour", "contourf", "bar", "barh", "fill_between",
+              "errorbar", "matshow", "pcolormesh", "quiver", "semilogy", "semilogx", "loglog", "stem", "step"}
+
+
+def draws(src: str) -> bool:
+    """Does this cell's code call something that draws (outside function and class definitions)?"""
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return bool(DRAWS.search("\n".join(line.split("#")[0] for line in src.splitlines())))
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name) and re.match(r"(plot|draw)_\w+$", f.id):
+                return True
+            if isinstance(f, ast.Attribute):
+                if isinstance(f.value, ast.Name) and f.value.id == "plt":
+                    if f.attr not in _PLT_QUIET:
+                        return True
+                elif f.attr in _AXES_DRAW or f.attr == "subplots" or re.match(r"(plot|draw)_\w+$", f.attr):
+                    return True
+    return False
+
 
 DRAWS = re.compile(r"plt\.(?!close|rcParams|style|get_cmap|cm\b|Normalize|NullFormatter|MaxNLocator|FuncFormatter)"
                    r"|\.plot\(|subplots\(|\.imshow\(|\bplot_\w+\(|\.scatter\(|\.hist\(|\bdraw_\w+\(|\.contourf?\(")
@@ -50,8 +84,7 @@ def check_notebooks(folder: Path) -> list[str]:
                 continue
             outputs = cell.get("outputs", [])
             images = [o for o in outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
-            code = "\n".join(line.split("#")[0] for line in src.splitlines())   # comments do not draw
-            if DRAWS.search(code) and not images and "no-figure" not in tags:
+            if draws(src) and not images and "no-figure" not in tags:
                 problems.append(f"{path.name} cell {i}: draws but shows no figure (first line: {src.strip()[:60]!r}); "
                                 f"run it with the inline backend (nnbook.set_style()) or tag it no-figure")
             for o in outputs:
@@ -83,6 +116,8 @@ def check_html(folder: Path) -> list[str]:
         for pre_or_p in article.find_all(["p", "pre", "div"]):
             if pre_or_p.name == "div" and pre_or_p.find(["p", "pre", "div"]):
                 continue
+            if pre_or_p.find_parent(class_="cell_input") is not None:   # code a reader reads, not a table
+                continue
             text = pre_or_p.get_text(" ")
             if RAW_TABLE.search(text) and text.count("|") >= 6:
                 problems.append(f"{path.name}: a Markdown table shown as text: {text.strip()[:70]!r} "
@@ -92,7 +127,11 @@ def check_html(folder: Path) -> list[str]:
                 problems.append(f"{path.name}: a glued number printed as a tuple: {span.get_text()!r} "
                                 f"(glue an int and format it with :,d)")
         if chapter:
-            text = article.get_text(" ")
+            # the prose and what the cells show, not their code (a docstring may document ~/.cache/nnbook)
+            prose = BeautifulSoup(str(article), "html.parser")
+            for node in prose.select(".cell_input"):
+                node.decompose()
+            text = prose.get_text(" ")
             for pattern, what in FORBIDDEN_PROSE:
                 for m in pattern.finditer(text):
                     problems.append(f"{path.name}: {what} on a chapter page: ...{text[max(0, m.start() - 40): m.end() + 30]!r}")
@@ -102,12 +141,24 @@ def check_html(folder: Path) -> list[str]:
                         continue
                     problems.append(f"{path.name}: a §3.x reference that is not a link: "
                                     f"...{string[max(0, m.start() - 40): m.end() + 20]!r}")
-            toc = soup.select_one(".bd-toc-nav, nav#bd-toc-nav, .page-toc")
-            toc_text = toc.get_text(" ") if toc else ""
+            # the right sidebar's "Contents": an exercise's entry must be there and unfolded (a nested
+            # list is shown only when the theme's show_toc_level reaches it)
+            toc = soup.select_one("nav#pst-page-toc-nav") or soup.select_one("nav.bd-toc-nav")
             for heading in article.find_all(["h2", "h3", "h4"]):
                 title = heading.get_text(" ").replace("#", "").strip()
-                if re.match(r"Exercise 3\.\d[a-z]", title) and title.split(":")[0] not in toc_text:
+                if not re.match(r"Exercise 3\.\d[a-z]", title):
+                    continue
+                section = heading.find_parent("section")
+                anchor = section.get("id") if section is not None else None
+                link = toc.find("a", href=f"#{anchor}") if toc is not None and anchor else None
+                if link is None:
                     problems.append(f"{path.name}: the heading {title!r} is not in the page's table of contents")
+                    continue
+                nested = [ul for ul in link.find_parents("ul") if ul.find_parent("ul") is not None
+                          and toc in ul.parents]
+                if any("pst-show_toc_level" not in (ul.get("class") or []) for ul in nested):
+                    problems.append(f"{path.name}: the heading {title!r} is folded away in the page's table of "
+                                    f"contents (html_theme_options show_toc_level)")
             for p in article.find_all(["p", "strong"]):
                 m = re.match(r"\s*Exercise (3\.\d[a-z])\b", p.get_text())
                 if m and p.find_parent(["h2", "h3", "h4"]) is None and p.find_parent(class_="admonition") is None \

@@ -12,9 +12,13 @@ myst-nb cell tags before the notebook is executed and rendered.
 | anything else        | the line is removed (`#| export`, `#| slow`, ...)                |
 
 It also renders progress bars (tqdm) the way a terminal shows them: in cell outputs, text that a
-carriage return overwrote is dropped, so a bar appears once, in its final state.
+carriage return overwrote is dropped, so a bar appears once, in its final state. And a traceback (a
+cell tagged `raises-exception`) or a warning names files as a reader's machine would: the folder the
+book was built in is dropped (`/home/ci/nnbook/nnbook/network.py` -> `nnbook/network.py`, and
+`.../site-packages/numpy/...` -> `numpy/...`).
 """
 import json
+import re
 
 # The mapping lives in the package (nnbook.cli, which `nnbook run` uses too): one definition for both.
 from nnbook.cli import _convert_cell as convert_cell  # noqa: E402
@@ -46,12 +50,26 @@ def collapse_carriage_returns(text: str) -> str:
     return "\n".join(lines)
 
 
+# An absolute path up to the package folder (`.../nnbook/x.py`), or up to and including an installation's
+# package folder (`.../site-packages/`, `.../lib/python3.11/`)
+_MACHINE_PREFIX = re.compile(r"(?:/[\w.+~-]+)+/(?=nnbook/[\w/]+\.py)"
+                             r"|(?:/[\w.+~-]+)*/(?:site-packages|dist-packages|lib/python3\.\d+)/(?=\w)")
+
+
+def strip_machine_paths(text: str) -> str:
+    """Drop the build machine's folders from the file names in a traceback or warning."""
+    return _MACHINE_PREFIX.sub("", text)
+
+
 def _terminal_streams(original):
     """Wrap myst-nb's stream merging: join each stream's pieces as a terminal would (myst-nb would put a
     newline after every piece, turning each redraw of a progress bar into a line of its own)."""
     def coalesce(outputs):
         merged, streams = [], {}
         for out in outputs or []:
+            if out.get("output_type") == "error":
+                out = type(out)(out)
+                out["traceback"] = [strip_machine_paths(line) for line in out.get("traceback", [])]
             if out.get("output_type") == "stream":
                 if out["name"] in streams:
                     streams[out["name"]]["text"] += out["text"]
@@ -60,7 +78,7 @@ def _terminal_streams(original):
                 streams[out["name"]] = out
             merged.append(out)
         for out in streams.values():
-            out["text"] = collapse_carriage_returns(out["text"])
+            out["text"] = strip_machine_paths(collapse_carriage_returns(out["text"]))
         return original(merged)
     return coalesce
 

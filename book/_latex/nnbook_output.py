@@ -12,6 +12,10 @@ HTML: no console error on any page.
   already been declared"): identical scripts are kept once.
 - pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit unless the theme has a
   default colour mode: `html_context.default_mode` is `auto` (the reader's system) unless set.
+
+HTML: the page's table of contents (right sidebar) lists the second heading level unfolded
+(`show_toc_level: 2`; the theme's default is 1): an exercise is a `###` heading, and a reader finds
+every exercise of a page there.
 """
 from sphinx.application import Sphinx
 
@@ -53,6 +57,9 @@ def default_mode(app, config):
     context = config.html_context
     if isinstance(context, dict):
         context.setdefault("default_mode", "auto")
+    options = config.html_theme_options
+    if isinstance(options, dict):
+        options.setdefault("show_toc_level", 2)
 
 
 def setup(app: Sphinx):
