@@ -280,7 +280,7 @@ def _backward(self, dA, cache, l2: float, grads: dict) -> dict:
 
 # %% ../nbs/04_backprop.ipynb #dc2bf9d4
 from .network import NeuralNetwork
-from .utils import as_rng
+from .utils import as_rng, check_bool
 
 class GradientCheckResult(dict):
     """What `gradient_check` returns: a dict {parameter name: relative error}, with the details as attributes.
@@ -430,7 +430,7 @@ def gradient_check(network, X, Y, epsilon: float = 1e-7, loss=None, l2: float = 
     ------
     ValueError, TypeError
         For a non-network, X or Y of the wrong shape or type, epsilon outside (0, 1), a negative l2, an
-        unknown loss, or a backward that returns gradients of the wrong shapes.
+        unknown loss, `verbose` not True or False, or a backward that returns gradients of the wrong shapes.
 
     Warns
     -----
@@ -450,6 +450,7 @@ def gradient_check(network, X, Y, epsilon: float = 1e-7, loss=None, l2: float = 
     if max_entries is not None:
         check_positive(max_entries, "max_entries", integer=True)
     rng = as_rng(seed, "seed")                                # chooses the entries (max_entries)
+    verbose = check_bool(verbose, "verbose")
     loss_name, loss_fn = _resolve_loss(loss, network)
 
     net = copy.copy(network)                                  # float64 copy: the caller's network is untouched

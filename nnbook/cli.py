@@ -65,23 +65,60 @@ def _blas_threads(n):
         return contextlib.nullcontext()
     return threadpool_limits(limits=n, user_api="blas")
 
+def _one_line(error) -> str:
+    """An exception's message on one line (a command's error is one line of its output)."""
+    return re.sub(r"\s*\n\s*", " ", str(error).strip())
+
+def _warn(message: str):
+    print(f"nnbook: warning: {message}", file=sys.stderr)
+
+def _dataset_files(name: str, data_dir):
+    """(folder nnbook looks in first, the folders the dataset's files were found in, the missing file names),
+    searched as `load_mnist` searches: the data directory's sub-folder, then the system folders."""
+    from nnbook.mnist import _DATASETS, _find, get_data_dir
+    spec = _DATASETS[name]
+    first = get_data_dir(data_dir) / spec.folder
+    found = {fname: _find([first, *map(Path, spec.system_dirs)], fname) for fname, _ in spec.files.values()}
+    return (first, sorted({str(p.parent) for p in found.values() if p is not None}),
+            [fname for fname, p in found.items() if p is None])
+
 def _load_dataset(name: str, data_dir, dtype):
-    """(X_train, y_train), (X_test, y_test), samples in rows; a missing dataset says how to get it."""
-    from nnbook.mnist import load_fashion_mnist, load_mnist
-    loader = load_mnist if name == "mnist" else load_fashion_mnist
-    try:
-        return loader(data_dir, download=False, dtype=dtype)
-    except FileNotFoundError as e:
+    """(X_train, y_train), (X_test, y_test), samples in rows, after printing which folder they come from;
+    a missing dataset says how to get it, in the command line's words."""
+    from nnbook.mnist import _DATASETS, load_fashion_mnist, load_mnist
+    first, folders, missing = _dataset_files(name, data_dir)
+    if missing:
+        elsewhere = "".join(f" or {d}" for d in _DATASETS[name].system_dirs)
+        which = "all 4 files" if len(missing) == 4 else ", ".join(missing)
         where = f" --data-dir {data_dir}" if data_dir else ""
-        raise _CommandError(f"{e}\nOr download them with: nnbook data --dataset {name}{where}") from None
+        raise _CommandError(f"{_title(name)} files not found in {first}{elsewhere} (missing: {which}; .gz or "
+                            f"uncompressed); download them with: nnbook data --dataset {name}{where}; or pass "
+                            f"--data-dir DIR, a folder that holds {_DATASETS[name].folder}/ (or set NNBOOK_DATA).")
+    loader = load_mnist if name == "mnist" else load_fashion_mnist
+    data = loader(data_dir, download=False, dtype=dtype)
+    print(f"data: {_title(name)} from {', '.join(folders)}")
+    return data
 
 def _title(name: str) -> str:
     return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[name]
+
+def _check_save(args) -> Path:
+    """The --save destination, checked before any data is read or any epoch runs (exit code 2 naming it):
+    `check_save_path` refuses a directory, a missing folder, a file where a folder should be, and a folder
+    that does not take a new file (it creates and removes one to make sure)."""
+    from nnbook.mnist import check_save_path
+    try:
+        return check_save_path(args.save, "--save")
+    except (TypeError, ValueError, OSError) as e:
+        args.subparser.error(_one_line(e))
+
+_PREPROCESSING = "pixels / 255"          # what _load_dataset's loaders do to the images (recorded in checkpoints)
 
 def _cmd_train(args) -> int:
     from nnbook.mnist import evaluate, fit, one_hot, save_network
     from nnbook.network import NeuralNetwork
     from nnbook.optim import get_optimizer, get_schedule
+    save_path = _check_save(args) if args.save is not None else None
     dtype = np.dtype(args.dtype)
     (X_all, y_all), (X_test, y_test) = _load_dataset(args.dataset, args.data_dir, dtype)
     m = len(X_all) if args.limit is None else min(args.limit, len(X_all))
@@ -128,8 +165,9 @@ def _cmd_train(args) -> int:
     print(f"training time: {seconds:.1f} s")
     print(f"test accuracy: {test_acc:.4f} ({int(round(test_acc * len(y_test)))} of {len(y_test)}), "
           f"test loss {test_loss:.4f}")
-    if args.save:
-        path = save_network(net, args.save)
+    if save_path is not None:
+        metadata = {"dataset": args.dataset, "n_features": int(X_all.shape[1]), "preprocessing": _PREPROCESSING}
+        path = save_network(net, save_path, metadata=metadata)
         print(f"saved the network to {path} (nnbook evaluate {path}; nnbook.load_network in Python)")
     return 0
 
@@ -144,19 +182,45 @@ def _format_confusion(cm, labels) -> str:
         lines.append(f"{lab:>16} " + "".join(f"{int(v):>{width}}" for v in cm[i]) + " " + recall)
     return "\n".join(lines)
 
+def _check_trained_on(args, metadata: dict):
+    """Refuse (exit code 2) a test set other than the dataset the checkpoint records, unless --force; warn when
+    the checkpoint records none or another preprocessing."""
+    title, trained_on = _title(args.dataset), metadata.get("dataset")
+    if trained_on is None:
+        _warn(f"{args.path} does not record the dataset it was trained on (saved by nnbook 0.1, or by "
+              f"save_network without metadata=), so nnbook cannot check that it fits {title}; evaluating it anyway.")
+    elif trained_on != args.dataset:
+        what = _title(trained_on) if trained_on in _DATASETS else repr(trained_on)
+        if not args.force:
+            fix = (f"evaluate it with --dataset {trained_on}, or pass" if trained_on in _DATASETS
+                   else f"nnbook evaluate has test sets for {' and '.join(_DATASETS)} only; pass")
+            args.subparser.error(f"{args.path} was trained on {what}, but --dataset {args.dataset} asks for the "
+                                 f"{title} test set; {fix} --force to evaluate it on {title} anyway.")
+        _warn(f"{args.path} was trained on {what}; evaluating it on {title} anyway (--force).")
+    preprocessing = metadata.get("preprocessing")
+    if preprocessing is not None and preprocessing != _PREPROCESSING:
+        _warn(f"{args.path} was trained on inputs preprocessed as {preprocessing!r}, but nnbook evaluate feeds "
+              f"{_PREPROCESSING!r}; the accuracy may mean little.")
+
 def _cmd_evaluate(args) -> int:
     from nnbook.mnist import FASHION_CLASSES, confusion_matrix, evaluate, load_network, one_hot
-    path = Path(args.path)
-    if not path.is_file():
+    path, title = Path(args.path), _title(args.dataset)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.npz"))
+        raise _CommandError(f"{path} is a directory, not a network file; pass the .npz file that nnbook train "
+                            f"--save (or nnbook.save_network) wrote" + (f", e.g. one of: {', '.join(inside[:5])}"
+                                                                          if inside else "") + ".")
+    if not path.exists():
         raise _CommandError(f"{path}: no such file; train and save a network first, e.g. "
                             f"nnbook train --save {path}")
     try:
         net = load_network(path)
     except (ValueError, OSError, KeyError) as e:
-        raise _CommandError(str(e)) from None
+        raise _CommandError(_one_line(e)) from None
     if net.layer_sizes[0] != 784 or net.layer_sizes[-1] != 10:
-        raise _CommandError(f"{path} holds a network with layer sizes {net.layer_sizes}; {_title(args.dataset)} "
+        raise _CommandError(f"{path} holds a network with layer sizes {net.layer_sizes}; {title} "
                             f"needs 784 inputs and 10 outputs.")
+    _check_trained_on(args, net.metadata if isinstance(getattr(net, "metadata", None), dict) else {})
     (_, _), (X_test, y_test) = _load_dataset(args.dataset, args.data_dir, net.dtype)
     loss, acc = evaluate(net, X_test.T, one_hot(y_test, 10, net.dtype))
     A, _ = net.forward(X_test.T)
@@ -430,34 +494,53 @@ def _cmd_exercises(args) -> int:
     return 0
 
 # %% ../nbs/10_cli.ipynb #3e2cac35
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds "(default: X)" to an option's help once: not when the help already says what the default is, not
+    for a default that says nothing (None, False), and a list as one types it (``128 64``)."""
+    def _get_help_string(self, action):
+        text, default = action.help or "", action.default
+        if ("(default" in text or default is None or default is False or default is argparse.SUPPRESS
+                or not (action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE))):
+            return text
+        if isinstance(default, (list, tuple)):
+            shown = " ".join(str(v) for v in default) or "none"
+            return f"{text} (default: {shown.replace('%', '%%')})"
+        return f"{text} (default: %(default)s)"
+
+_TRACEBACK_HELP = "show the Python traceback of an error (bug reports)"
+
 def _build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the `nnbook` command and its five sub-commands."""
     from nnbook.activations import ACTIVATIONS
     from nnbook.optim import OPTIMIZERS, SCHEDULES
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _HelpFormatter
+    common = argparse.ArgumentParser(add_help=False)        # options every sub-command accepts too
+    common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help=_TRACEBACK_HELP)
     parser = argparse.ArgumentParser(
         prog="nnbook", description="Neural networks from scratch in NumPy: train, evaluate, get the data, "
                                    "re-run the book's notebooks.",
         epilog="Run 'nnbook COMMAND --help' for the options of a command.")
     parser.add_argument("--version", action="version", version=f"nnbook {__version__}")
-    parser.add_argument("--traceback", action="store_true", help="show the Python traceback of an error (bug reports)")
+    parser.add_argument("--traceback", action="store_true", help=_TRACEBACK_HELP + "; also after COMMAND")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     data_dir = dict(metavar="DIR", default=None,
                     help="folder holding mnist/ and fashion-mnist/ (default: $NNBOOK_DATA, else ~/.cache/nnbook)")
-    p = sub.add_parser("train", formatter_class=fmt, help="train an MLP on MNIST or Fashion-MNIST",
+    p = sub.add_parser("train", formatter_class=fmt, parents=[common], help="train an MLP on MNIST or Fashion-MNIST",
                        description="Train a fully connected network (softmax output) on MNIST or Fashion-MNIST "
                                    "and print its test accuracy (section 3.7).")
-    p.add_argument("--dataset", choices=_DATASETS, default="mnist")
+    p.add_argument("--dataset", choices=_DATASETS, default="mnist", help="dataset to train on")
     p.add_argument("--data-dir", **data_dir)
     p.add_argument("--hidden", type=_positive_int, nargs="*", default=[128, 64], metavar="N",
                    help="units of each hidden layer; '--hidden' alone: none (softmax regression)")
     p.add_argument("--activation", choices=sorted(set(ACTIVATIONS) - {"softmax"}), default="relu",
                    help="activation of the hidden layers")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
+                   help="update rule: plain SGD, SGD with momentum, or Adam (section 3.6)")
     p.add_argument("--lr", type=_positive_float, default=0.001, help="learning rate")
     p.add_argument("--schedule", choices=sorted(SCHEDULES), default="constant", help="learning-rate schedule")
-    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
+                   help="training images per mini-batch, i.e. per update")
     p.add_argument("--epochs", type=_positive_int, default=20, help="maximum number of epochs")
     p.add_argument("--l2", type=_nonnegative_float, default=0.0, help="L2 penalty strength")
     p.add_argument("--dropout", type=_unit_fraction, default=0.0, help="dropout probability of hidden units")
@@ -466,21 +549,28 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patience", type=_nonnegative_int, default=5,
                    help="stop after this many epochs without a better validation accuracy (0: never)")
     p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
-                   help="use only the first N training images (quick runs)")
+                   help="use only the first N training images (quick runs; default: all 60,000)")
     p.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the weights, split and shuffles")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="precision of the network and the data: float32 is faster, float64 more exact")
     p.add_argument("--threads", type=_positive_int, default=1, help="BLAS threads while training")
-    p.add_argument("--save", metavar="PATH", default=None, help="save the trained network (.npz) to PATH")
+    p.add_argument("--save", metavar="PATH", default=None,
+                   help="save the trained network (.npz) to PATH, with the dataset it was trained on; checked "
+                        "before training starts")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("evaluate", formatter_class=fmt, help="test accuracy and confusion matrix of a saved network",
+    p = sub.add_parser("evaluate", formatter_class=fmt, parents=[common], help="test accuracy and confusion matrix of a saved network",
                        description="Load a network saved by 'nnbook train --save' (or nnbook.save_network) and "
                                    "print its accuracy and confusion matrix on the test set.")
     p.add_argument("path", metavar="PATH", help="the saved network (.npz)")
-    p.add_argument("--dataset", choices=_DATASETS, default="mnist")
+    p.add_argument("--dataset", choices=_DATASETS, default="mnist",
+                   help="test set to evaluate on: the dataset the network was trained on (checked against "
+                        "what its file records)")
     p.add_argument("--data-dir", **data_dir)
+    p.add_argument("--force", action="store_true",
+                   help="evaluate even if the file records another training dataset than --dataset")
 
-    p = sub.add_parser("run", formatter_class=fmt, help="re-execute chapter notebooks (in place of the book build)",
+    p = sub.add_parser("run", formatter_class=fmt, parents=[common], help="re-execute chapter notebooks (in place of the book build)",
                        description="Execute chapter notebooks as the book build does and report each one's time; "
                                    "on a failure, the failing cell and the error (exit code 1).")
     p.add_argument("sections", nargs="*", metavar="SECTION",
@@ -491,10 +581,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing notebook")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("data", formatter_class=fmt, help="download or verify the datasets",
+    p = sub.add_parser("data", formatter_class=fmt, parents=[common], help="download or verify the datasets",
                        description="Download the missing files of the datasets into the data directory and "
                                    "verify them (MD5 and format); --verify-only never downloads.")
-    p.add_argument("--dataset", choices=(*_DATASETS, "all"), default="mnist")
+    p.add_argument("--dataset", choices=(*_DATASETS, "all"), default="mnist",
+                   help="dataset to download and verify ('all': both)")
     p.add_argument("--data-dir", **data_dir)
     p.add_argument("--verify-only", action="store_true", help="only check the files already present")
     p.add_argument("--mirror", action="append", metavar="URL", default=None,
@@ -502,7 +593,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds to wait for a connection")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("exercises", formatter_class=fmt, help="write the exercise notebooks (tasks, starter code, checks)",
+    p = sub.add_parser("exercises", formatter_class=fmt, parents=[common], help="write the exercise notebooks (tasks, starter code, checks)",
                        description="Write the chapter's exercise notebooks into a folder: all seven, one section's "
                                    "(3.4) or one exercise's (3.4b). An existing notebook is never overwritten "
                                    "unless --force is given.")
@@ -531,8 +622,13 @@ def main(argv=None) -> int:
         usage (argparse's message), 130 when interrupted.
     """
     parser = _build_parser()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:                             # reported with the usage of the command they were given to
+            before_command = argv[:argv.index(args.command)]
+            owner = parser if any(a in before_command for a in unknown) else args.subparser
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as e:                     # --help, --version (code 0) and usage errors (code 2)
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     handlers = {"train": _cmd_train, "evaluate": _cmd_evaluate, "run": _cmd_run, "data": _cmd_data,
@@ -547,5 +643,5 @@ def main(argv=None) -> int:
     except (_CommandError, OSError, ValueError, TypeError) as e:
         if args.traceback:
             raise
-        print(f"nnbook: error: {e}", file=sys.stderr)
+        print(f"nnbook: error: {_one_line(e)}", file=sys.stderr)
         return 1

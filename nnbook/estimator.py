@@ -3,7 +3,9 @@
 # %% ../nbs/09_estimator.ipynb #7b56bdd0
 from __future__ import annotations
 
+import copy
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -21,7 +23,7 @@ from .mnist import History
 from .mnist import fit as _fit
 from .network import NeuralNetwork
 from .optim import OPTIMIZERS, get_optimizer
-from .utils import check_choice, check_positive
+from .utils import check_bool, check_choice, check_positive
 
 # %% auto #0
 __all__ = ['NNClassifier']
@@ -33,6 +35,32 @@ def _single_threaded_blas():
     """Limit the BLAS to one thread while training: mini-batch products are too small to gain from threads (§3.7)."""
     from threadpoolctl import threadpool_limits        # a dependency of scikit-learn
     return threadpool_limits(limits=1, user_api="blas")
+
+_SEED_UNSET = "deprecated"     # default of the deprecated `seed` (nnbook 0.1's name of random_state)
+
+def _check_random_state(value, name: str = "random_state"):
+    """`value` if it is a random state as scikit-learn documents it: None, an integer >= 0, a
+    `numpy.random.Generator` or a `numpy.random.RandomState`; else a ValueError/TypeError naming `name`."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.RandomState)):
+        return value
+    expected = (f"{name} must be None, a non-negative integer, a numpy.random.Generator or a "
+                f"numpy.random.RandomState (an integer makes fit reproducible, None draws fresh randomness "
+                f"on every fit)")
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{expected}; got {type(value).__name__} {' '.join(repr(value).split())}.")
+    if value < 0:
+        raise ValueError(f"{expected}; got {value!r}.")
+    return int(value)
+
+def _seed_sequence(random_state) -> np.random.SeedSequence:
+    """The root of one fit's random streams. An integer seeds it (the streams nnbook 0.1's `seed` gave),
+    None draws fresh entropy from the operating system, and a Generator or RandomState gives 128 bits
+    of its stream, so it moves on and the next fit differs (scikit-learn's `check_random_state` rule)."""
+    if isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(random_state.integers(0, 2**32, size=4, dtype=np.uint64).tolist())
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.SeedSequence(random_state.randint(0, 2**32, size=4, dtype=np.uint64).tolist())
+    return np.random.SeedSequence(random_state)
 
 class NNClassifier(ClassifierMixin, BaseEstimator):
     """A scikit-learn classifier built on the chapter's `NeuralNetwork`, optimizers and `fit` loop.
@@ -69,20 +97,34 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         has at least 2 samples).
     patience : int, default 5
         Epochs without improvement before stopping (only with `early_stopping`).
-    seed : int or None, default 0
-        Seed of the initial weights, the dropout masks, the validation split and the shuffles;
-        None draws fresh entropy (not reproducible).
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default 0
+        Source of the initial weights, the dropout masks, the validation split and the shuffles,
+        resolved in every `fit` (and the first `partial_fit`). An integer makes `fit` reproducible: the
+        same integer, the same network. None draws fresh randomness on every `fit`. A Generator or
+        RandomState is drawn from, so successive fits differ, reproducibly from its state.
+        Meta-estimators such as `BaggingClassifier` set it to give each member its own network.
+        (The default 0 keeps nnbook's rule that every run is reproducible; scikit-learn's own
+        estimators default to None.)
     dtype : {"float64", "float32"}, default "float64"
         Precision of the network; float32 is faster, float64 reproduces predictions bit for bit
         whatever the batch composition.
     progress : bool, default False
         Show a progress bar over the epochs (`tqdm`).
+    seed : int or None
+        Deprecated since nnbook 0.2, removed in the next release: the name of `random_state` in
+        nnbook 0.1 (``seed=k`` trains what ``random_state=k`` trains; `fit` warns with a
+        FutureWarning).
 
     Notes
     -----
     Training (`fit`, `partial_fit`) runs the BLAS single-threaded (`threadpoolctl`): the matrix products
     of a mini-batch are small, and §3.7 measured that starting BLAS threads for them costs more than
     it saves. `predict_proba` works on large batches and keeps the BLAS's threads.
+
+    A pickled (or `copy.deepcopy`-ed) fitted classifier holds each array it needs once: the network's
+    parameters, and the optimizer's state (momentum or Adam's moments), so `partial_fit` after
+    unpickling continues exactly as it would have without the round trip. The buffers that training
+    recomputes (the gradient vector, scratch space) are allocated again on loading.
 
     Attributes
     ----------
@@ -95,7 +137,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         The trained network, layer sizes ``[n_features, *hidden_layer_sizes, n_classes]``; it takes
         column-major input, ``network_.forward(X.T)``.
     optimizer_ : Optimizer
-        The optimizer with its state (Adam's moments), reused by `partial_fit`.
+        The optimizer with its state (Adam's moments), reused by `partial_fit` (and kept in a pickle).
     history_ : History
         Per-epoch losses and accuracies (`nnbook.History`, see `nnbook.plot_history`).
     loss_curve_ : list of float
@@ -116,7 +158,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(64,), activation="relu", optimizer="adam", learning_rate=0.001,
                  batch_size=64, epochs=20, l2=0.0, dropout=0.0, early_stopping=False, validation_fraction=0.1,
-                 patience=5, seed=0, dtype="float64", progress=False):
+                 patience=5, random_state=0, dtype="float64", progress=False, seed=_SEED_UNSET):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -128,9 +170,10 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
-        self.seed = seed
+        self.random_state = random_state
         self.dtype = dtype
         self.progress = progress
+        self.seed = seed
 
     def _checked_params(self) -> dict:
         """Validate the hyperparameters (scikit-learn's rule: `__init__` stores, `fit` checks)."""
@@ -141,7 +184,11 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
                 or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in sizes)):
             raise ValueError(f"hidden_layer_sizes must be a tuple of positive integers, e.g. (64,) or (128, 64) "
                              f"(or () for no hidden layer); got {self.hidden_layer_sizes!r}.")
-        check_choice(self.activation, "activation", set(ACTIVATIONS) - {"softmax"})
+        hidden = sorted(set(ACTIVATIONS) - {"softmax"})
+        if isinstance(self.activation, str) and self.activation == "softmax":
+            raise ValueError(f"activation 'softmax' is an output activation: NNClassifier's output layer is always a "
+                             f"softmax (one unit per class); choose a hidden activation: {', '.join(hidden)}.")
+        check_choice(self.activation, "activation", hidden)
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         check_positive(self.learning_rate, "learning_rate")
         check_positive(self.batch_size, "batch_size", integer=True)
@@ -150,28 +197,34 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"l2 must be a non-negative number (the L2 strength λ, e.g. 1e-4), got {self.l2!r}.")
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be a probability in [0, 1) (0 disables it), got {self.dropout!r}.")
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}.")
+        check_bool(self.early_stopping, "early_stopping")          # strings too are refused: bool("no") is True
+        check_bool(self.progress, "progress")
         if (isinstance(self.validation_fraction, bool) or not isinstance(self.validation_fraction, numbers.Real)
                 or not 0 < self.validation_fraction < 1):
             raise ValueError(f"validation_fraction must be in (0, 1) (0.1 holds out 10% of the samples), "
                              f"got {self.validation_fraction!r}.")
         check_positive(self.patience, "patience", integer=True)
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral)
-                                      or self.seed < 0):
-            raise ValueError(f"seed must be a non-negative integer, or None for a different run every time; "
-                             f"got {self.seed!r}.")
+        random_state = _check_random_state(self.random_state)
+        if not (isinstance(self.seed, str) and self.seed == _SEED_UNSET):     # the deprecated name was used
+            warnings.warn(f"{type(self).__name__}: seed is deprecated (nnbook 0.2) and will be removed in the next "
+                          f"release; use random_state={self.seed!r} instead (scikit-learn's name, which "
+                          f"meta-estimators such as BaggingClassifier set).", FutureWarning, stacklevel=3)
+            seed = _check_random_state(self.seed, "seed")
+            if not (type(random_state) is int and random_state == 0):           # random_state is not its default
+                raise ValueError(f"seed={self.seed!r} and random_state={self.random_state!r} are both set; seed is "
+                                 f"the deprecated name of random_state: pass only random_state={self.seed!r}.")
+            random_state = seed
         try:
             dtype = np.dtype(self.dtype)
         except TypeError:
             dtype = None
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float64' (default) or 'float32' (faster), got {self.dtype!r}.")
-        return dict(hidden=tuple(int(n) for n in sizes), dtype=dtype)
+        return dict(hidden=tuple(int(n) for n in sizes), dtype=dtype, random_state=random_state)
 
     def _init_model(self, n_features: int, params: dict):
-        """A fresh network and optimizer; two independent random streams from one seed."""
-        init_seq, shuffle_seq = np.random.SeedSequence(self.seed).spawn(2)
+        """A fresh network and optimizer; two independent random streams from `random_state`."""
+        init_seq, shuffle_seq = _seed_sequence(params["random_state"]).spawn(2)
         self.network_ = NeuralNetwork([n_features, *params["hidden"], len(self.classes_)],
                                       hidden_activation=self.activation, output_activation="softmax",
                                       seed=np.random.default_rng(init_seq), dtype=params["dtype"],
@@ -278,6 +331,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities, shape (n_samples, n_classes); column k belongs to `classes_[k]`."""
         check_is_fitted(self)
         X = _validate_data(self, X, reset=False, dtype=self.network_.dtype)
+        self.network_._check_finite_parameters()      # a diverged network raises, naming the parameter
         P = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
         for s in range(0, X.shape[0], _PREDICT_BATCH):
             A, _ = self.network_.forward(X[s:s + _PREDICT_BATCH].T)          # (n_classes, batch)
@@ -288,3 +342,28 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each sample, shape (n_samples,), labels from `classes_`."""
         P = self.predict_proba(X)
         return self.classes_[np.argmax(P, axis=1)]
+    # Derived arrays a fitted network and optimizer rebuild when needed: the vector θ that the parameters
+    # are views of (with its dict of views), the gradient vector (and views), Adam's scratch buffers.
+    _NETWORK_DERIVED = ("_theta", "_theta_views", "_grad", "_grad_views")
+
+    def __getstate__(self):
+        """What pickle stores: the parameters once and the optimizer's state once (see Notes)."""
+        state = dict(super().__getstate__())                      # a copy: object.__getstate__ gives __dict__ itself
+        net, opt = state.get("network_"), state.get("optimizer_")
+        if net is not None:
+            net = state["network_"] = copy.copy(net)             # a shallow copy: the fitted network is not touched
+            for key in self._NETWORK_DERIVED:
+                net.__dict__.pop(key, None)                       # parameters[k] hold the numbers (views of θ)
+        if opt is not None and isinstance(getattr(opt, "_buf", None), dict):
+            opt = state["optimizer_"] = copy.copy(opt)
+            opt._buf = {}                                         # Adam's scratch space, refilled on loading
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net, opt = self.__dict__.get("network_"), self.__dict__.get("optimizer_")
+        if net is not None and getattr(net, "_theta", None) is None:
+            net._pack_parameters()                                # θ and the gradient vector, as after fit
+        if opt is not None and getattr(opt, "_buf", None) == {}:
+            opt._buf = {key: np.empty_like(M) for key, M in getattr(opt, "_M", {}).items()}
+

@@ -10,7 +10,7 @@ import numpy as np
 
 from .backprop import DEFAULT_LOSS, LOSSES
 from .network import NeuralNetwork
-from .utils import add_to_class, as_float_array, check_choice, check_positive, progress_bar
+from .utils import add_to_class, as_float_array, check_bool, check_choice, check_positive, progress_bar
 
 # %% auto #0
 __all__ = ['make_circles_data', 'make_spiral', 'make_checkerboard', 'plot_decision_boundary', 'plot_losses', 'plot_boundary_grid',
@@ -215,6 +215,7 @@ def plot_decision_boundary(predict, X, y=None, ax=None, resolution: int = 200, m
 
     from nnbook.utils import check_axes
     check_axes(ax)
+    check_bool(colorbar, "colorbar")
     if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
         raise TypeError(f"margin must be a number (a fraction of the data's range, e.g. 0.1), got {margin!r}.")
     if not 0 <= margin < np.inf:
@@ -284,6 +285,7 @@ def plot_losses(histories: dict, ax=None, log: bool = True, title: str | None = 
         raise TypeError(f"histories must be a non-empty dict label -> list of losses, got {type(histories).__name__}.")
     from nnbook.utils import check_axes
     check_axes(ax)
+    log = check_bool(log, "log")
     if ax is None:
         _, ax = plt.subplots()
     for label, losses in histories.items():
@@ -389,8 +391,7 @@ def _check_Y(net, Y, m: int, name: str = "Y"):
 def _epoch_bar(progress: bool, epochs: int, desc: str):
     """A tqdm bar over `epochs` (`nnbook.utils.progress_bar`) when `progress`, else a no-op context: a
     disabled run never imports tqdm. Shared by the §3.5 and §3.6 trainers."""
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False (show a progress bar), got {progress!r}.")
+    progress = check_bool(progress, "progress")
     return progress_bar(total=epochs, desc=desc, unit="epoch") if progress else nullcontext()
 
 # %% ../nbs/05_mlp.ipynb #0ac009b5
@@ -462,10 +463,14 @@ def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None
     ValueError
         Bad shapes, non-finite data, a non-positive learning rate or epoch count, or a loss that
         became NaN/inf (divergence: lower the learning rate).
+    TypeError
+        `verbose` or `progress` is not True or False (a string such as "no" would count as True).
     """
     check_positive(learning_rate, "learning_rate")
     check_positive(epochs, "epochs", integer=True)
     check_positive(print_every, "print_every", integer=True)
+    verbose = check_bool(verbose, "verbose")
+    check_bool(progress, "progress")
     if stop_loss is not None:
         check_positive(stop_loss, "stop_loss")
     loss_fn = _resolve_loss(loss, self.output_activation)
@@ -510,8 +515,14 @@ def train(self, X, Y, learning_rate: float = 0.01, epochs: int = 1000, loss=None
 # %% ../nbs/05_mlp.ipynb #0ef56d05
 @add_to_class(NeuralNetwork)
 def predict_proba(self, X):
-    """Output activations A_L for X: (n_features, m) → (n_outputs, m) (probabilities for sigmoid/softmax). §3.5."""
-    return self.forward(_check_X(self, X), training=False)[0]
+    """Output activations A_L for X: (n_features, m) → (n_outputs, m) (probabilities for sigmoid/softmax). §3.5.
+
+    Raises a ValueError naming the parameter when `parameters` hold NaN or inf (a diverged run, an edited
+    dict): the outputs would be NaN, and `predict` would turn them into class 0 for every sample.
+    """
+    X = _check_X(self, X)
+    self._check_finite_parameters()                  # once per call; the training steps never pay for it
+    return self.forward(X, training=False)[0]
 
 @add_to_class(NeuralNetwork)
 def predict(self, X):
@@ -523,6 +534,11 @@ def predict(self, X):
         sigmoid with one unit: int labels `(A ≥ 0.5)` of shape (m,); sigmoid with several units (multi-label):
         int array (n_outputs, m); softmax: class indices `argmax` over axis 0, shape (m,); other outputs
         (linear regression): the output values, shape (n_outputs, m).
+
+    Raises
+    ------
+    ValueError
+        Bad `X` (see `train`), or parameters holding NaN or inf, named (retrain, or load a good checkpoint).
     """
     A = self.predict_proba(X)
     if self.output_activation == "softmax":

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
+import math
 import os
+import re
+import stat
 import struct
 import tempfile
 import time
@@ -21,12 +25,12 @@ from .network import NeuralNetwork
 from .optim import (AdamOptimizer, _check_targets, _NonFiniteLoss, create_mini_batches, get_optimizer,
                           get_schedule)
 from .mlp import _resolve_loss
-from .utils import check_choice, check_positive
+from .utils import check_bool, check_choice, check_positive
 
 # %% auto #0
-__all__ = ['FASHION_CLASSES', 'parse_idx', 'read_idx', 'write_idx', 'get_data_dir', 'download_dataset', 'one_hot', 'load_mnist',
-           'load_fashion_mnist', 'show_images', 'accuracy', 'confusion_matrix', 'evaluate', 'History', 'fit',
-           'plot_history', 'plot_confusion_matrix', 'save_network', 'load_network']
+__all__ = ['FASHION_CLASSES', 'parse_idx', 'read_idx', 'check_save_path', 'write_idx', 'get_data_dir', 'download_dataset',
+           'one_hot', 'load_mnist', 'load_fashion_mnist', 'show_images', 'accuracy', 'confusion_matrix', 'evaluate',
+           'History', 'fit', 'plot_history', 'plot_confusion_matrix', 'save_network', 'load_network']
 
 # %% ../nbs/07_mnist.ipynb #3694febc
 from .utils import check_path, progress_bar
@@ -66,13 +70,17 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     if n < header:
         raise ValueError(f"{name}: the header announces {ndim} dimensions ({header} bytes) but the file has "
                          f"{n} bytes; it is truncated: delete it and place (or download) it again.")
-    dims = struct.unpack(f">{ndim}I", bytes(data[4:header]))
+    dims = struct.unpack(f">{ndim}I", bytes(data[4:header]))     # Python ints: the sizes below cannot overflow
     dtype = _IDX_DTYPES[code]
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if n != expected:
-        raise ValueError(f"{name}: the header announces shape {dims} of {dtype.name}, i.e. {expected} bytes, "
-                         f"but the file has {n} bytes; it is {'truncated' if n < expected else 'corrupt'}: "
-                         f"delete it and place (or download) it again.")
+    count = math.prod(dims)
+    expected, held = count * dtype.itemsize, n - header
+    if held != expected:
+        unit = "1 byte" if dtype.itemsize == 1 else f"{dtype.itemsize} bytes"
+        state = ("truncated or not an IDX file" if held < expected
+                 else "corrupt (longer than its header says) or not an IDX file")
+        raise ValueError(f"{name}: the header declares {'×'.join(map(str, dims))} = {count:,} values of {unit} "
+                         f"({expected:,} bytes of data) but the file holds {held:,} bytes of data; the file is "
+                         f"{state}: delete it and place (or download) it again.")
     arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))      # a native, writable copy
 
@@ -113,13 +121,59 @@ def _umask() -> int:
 _UMASK = _umask()                                # read once: os.umask can only be read by setting it
 
 
+_HOST = format(zlib.crc32(os.uname().nodename.encode() if hasattr(os, "uname") else b""), "08x")
+_PART = re.compile(r"\.(?P<dest>.+)\.nnbook-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[A-Za-z0-9_]+\.part")
+_OLD_PART = re.compile(r"\.(?P<dest>.+)\.[a-z0-9_]{8}\.part")     # nnbook 0.1's temporaries: no host, no pid
+
+
+def _pid_is_dead(pid: int) -> bool:
+    """True only when no process `pid` exists on this machine (POSIX); when in doubt, False."""
+    if os.name != "posix":
+        return False                              # os.kill(pid, 0) is no probe on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:                               # e.g. PermissionError: it exists, under another user
+        return False
+    return False
+
+
+_STALE_AFTER = 24 * 3600     # seconds: a temporary this old belongs to no save in progress, wherever it came from
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files of earlier saves of `path` that were killed mid-save.
+
+    A temporary is named ``.<name>.nnbook-<host>-<pid>-<random>.part`` (host: a hash of this machine's
+    name). One of this destination is removed when its writer ran on this machine and no process with
+    its id exists any more, or when it has not been modified for a day (another machine sharing the
+    folder, or a process id taken over by another program); so is a day-old temporary of nnbook 0.1
+    (``.<name>.<random>.part``). A save in progress writes its temporary within seconds and renames it
+    at once, so it never loses its file. Best effort: errors are ignored."""
+    with contextlib.suppress(OSError):
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                m = _PART.fullmatch(entry.name) or _OLD_PART.fullmatch(entry.name)
+                if not m or m["dest"] != path.name or ("pid" in m.re.groupindex and int(m["pid"]) == os.getpid()):
+                    continue
+                with contextlib.suppress(OSError):
+                    dead = "pid" in m.re.groupindex and m["host"] == _HOST and _pid_is_dead(int(m["pid"]))
+                    if dead or time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER:
+                        os.unlink(entry.path)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder and an atomic rename.
 
     The file gets the permissions a plain `open(path, "wb")` would give (0o666 minus the umask), not
-    `mkstemp`'s private 0o600, so a shared data cache stays readable by its other users."""
+    `mkstemp`'s private 0o600, so a shared data cache stays readable by its other users. The temporary
+    file's name holds the destination, this machine and this process id; temporaries of the same
+    destination left by a killed process are removed first (`_remove_stale_temporaries`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.nnbook-{_HOST}-{os.getpid()}-",
+                               suffix=".part")
     with contextlib.suppress(OSError, AttributeError):   # (no fchmod on Windows)
         os.fchmod(fd, 0o666 & ~_UMASK)
     try:
@@ -134,13 +188,116 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _shown(path) -> str:
+    """A path as the user gave it (str or os.PathLike), for messages: not normalised, not made absolute."""
+    return os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
+
+
+def check_save_path(path, name: str = "path") -> Path:
+    """Check that a file can be written at `path` (before any long work), and return it as a `Path`.
+
+    An existing regular file is fine (a save replaces it); the folder must exist and accept a new file
+    (an empty one is created and removed to make sure). Every error names `path` as it was given.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination, e.g. ``"mnist.npz"``.
+    name : str
+        How errors call the argument (``"path"``, or ``"--save"`` for the command line).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    TypeError
+        `path` is not a non-empty str or os.PathLike.
+    ValueError
+        `path` is a directory or another non-regular file (a device, pipe or socket), or one of the
+        folders above it is a file.
+    FileNotFoundError
+        Its folder does not exist (nothing is created).
+    PermissionError
+        Its folder cannot be written (permissions, or a read-only file system).
+    OSError
+        The folder refuses a new file for another reason (e.g. a virtual file system such as /proc).
+    """
+    return _check_destination(path, name, make_folder=False)
+
+
+def _check_destination(path, name: str, make_folder: bool, example: str = "network.npz") -> Path:
+    """`check_save_path`; with `make_folder`, a missing folder is created instead of refused."""
+    p = check_path(path, name)
+    shown = _shown(path)
+    try:
+        st = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{name} {shown} is a directory; give the path of a file in it, e.g. {p / example}.")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{name} {shown} exists and is not a regular file (a device, pipe or socket); "
+                         f"give the path of a file.")
+    folder = p.parent
+    nearest = next((a for a in (folder, *folder.parents) if os.path.exists(a)), None)
+    where = f"{os.path.abspath(folder)} (the current folder)" if folder == Path(".") else str(folder)
+    if nearest is not None and not nearest.is_dir():
+        raise ValueError(f"{name} {shown}: {nearest} is a file, not a folder; give a path in an existing folder.")
+    if nearest != folder and make_folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _write_error(e, shown, folder, "write") from None
+    elif nearest != folder:
+        raise FileNotFoundError(f"{name} {shown}: the folder {folder} does not exist; create it first "
+                                f"(e.g. mkdir -p {folder}) or give a path in an existing folder.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        read_only = False
+        with contextlib.suppress(OSError, AttributeError):
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        why = "it is on a read-only file system" if read_only else "permission denied"
+        raise PermissionError(f"{name} {shown}: cannot write to the folder {where} ({why}); give a path in a "
+                              f"folder you can write to.")
+    try:                                          # the proof: create (and remove) an empty file there, as a save would
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.nnbook-{_HOST}-{os.getpid()}-", suffix=".part")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise _write_error(e, shown, folder, "write") from None
+    return p
+
+
+def _write_error(e: OSError, shown: str, folder: Path, what: str) -> OSError:
+    """`e` (raised while writing through a temporary file) retold with the destination the user gave."""
+    code = e.errno
+    if code in (errno.EACCES, errno.EPERM):
+        reason = f"permission denied in the folder {folder}"
+    elif code == errno.EROFS:
+        reason = f"the folder {folder} is on a read-only file system"
+    elif code == errno.ENOENT:
+        reason = (f"the folder {folder} does not accept new files" if folder.is_dir()
+                  else f"the folder {folder} does not exist")
+    else:                                              # e.g. "No space left on device"; never the temporary's name
+        reason = e.strerror or str(e)
+    message = (f"could not {what} {shown}: {reason}. Nothing was written (a file already there is unchanged); "
+               f"give another path, or make room or permission in that folder.")
+    try:
+        new = type(e)(message)
+    except Exception:                                  # noqa: BLE001 - an OSError subclass with other arguments
+        new = OSError(message)
+    new.errno = code
+    return new
+
+
 def write_idx(path, array) -> Path:
     """Write `array` as an IDX file (gzip-compressed when `path` ends in ``.gz``), atomically.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Destination; its folder is created if needed.
+        Destination; its folder is created if needed. Errors name it as given (never the temporary file).
     array : array_like
         Any shape with at least one dimension; dtype uint8, int8, int16, int32, float32 or float64.
 
@@ -149,7 +306,8 @@ def write_idx(path, array) -> Path:
     pathlib.Path
         The written path.
     """
-    path = check_path(path, "path")
+    shown = _shown(path)
+    path = _check_destination(path, "path", make_folder=True, example="images.idx.gz")
     arr = np.asarray(array)
     native = arr.dtype.newbyteorder("=")
     if native not in _IDX_CODES:
@@ -161,7 +319,10 @@ def write_idx(path, array) -> Path:
     data = header + np.ascontiguousarray(arr, dtype=native.newbyteorder(">")).tobytes()
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
-    _atomic_write(path, data)
+    try:
+        _atomic_write(path, data)
+    except OSError as e:
+        raise _write_error(e, shown, path.parent, "write") from None
     return path
 
 # %% ../nbs/07_mnist.ipynb #27e166e9
@@ -278,6 +439,7 @@ def download_dataset(name: str = "mnist", data_dir=None, mirrors=None, opener=No
         The dataset folder, now holding the four files.
     """
     spec = _dataset(name)
+    progress = check_bool(progress, "progress")
     folder = get_data_dir(data_dir) / spec.folder
     if mirrors is not None and (isinstance(mirrors, str) or not all(isinstance(u, str) for u in mirrors)):
         raise TypeError(f"mirrors must be a list of base URLs (str), e.g. ['https://example.org/mnist/'], "
@@ -343,6 +505,9 @@ def one_hot(labels, n_classes: int | None = None, dtype=np.float64) -> np.ndarra
     y = np.asarray(labels)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D array of class indices, got shape {y.shape}.")
+    if y.dtype == np.bool_:
+        raise TypeError("labels are booleans (True/False), which are not class labels; pass integer class "
+                        "indices, e.g. labels.astype(int) if False and True stand for classes 0 and 1.")
     if not np.issubdtype(y.dtype, np.integer):
         if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
             raise TypeError(f"labels must be integers, got dtype {y.dtype} with non-integer values; "
@@ -376,6 +541,8 @@ def _read_verified(path: Path, md5: str, title: str) -> np.ndarray:
 
 def _load_idx_dataset(name: str, data_dir, normalize: bool, flatten: bool, onehot: bool,
                       download: bool, dtype):
+    normalize, flatten, onehot, download = (check_bool(v, n) for v, n in ((normalize, "normalize"), (flatten, "flatten"),
+                                                                        (onehot, "one_hot"), (download, "download")))
     spec = _dataset(name)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -689,7 +856,8 @@ class History:
 
 def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, batch_size: int = 64,
         epochs: int = 30, schedule=None, l2: float = 0.0, patience: int | None = None,
-        restore_best: bool = True, seed=0, progress: bool = True, train_eval_size: int | None = 10_000) -> History:
+        restore_best: bool = True, seed=0, progress: bool = True, train_eval_size: int | None = 10_000,
+        blas_threads: int | None = None) -> History:
     """Train `network` with mini-batches, monitoring a validation set, with optional early stopping (§3.7).
 
     Every epoch: shuffle, one `network.train_step` per mini-batch (forward in training mode, loss,
@@ -727,6 +895,12 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         Show a progress bar over epochs with the loss and validation accuracy.
     train_eval_size : int or None, default 10000
         Training-set metrics are measured on this many fixed random training samples (None: all).
+    blas_threads : int or None, default None
+        None leaves NumPy's BLAS as it is (all cores, unless the environment says otherwise). An integer
+        n limits the BLAS to n threads for the duration of the call (through ``threadpoolctl``, which
+        scikit-learn installs), as ``nnbook train`` and `NNClassifier` do with 1: the matrix products of
+        small mini-batches gain little from threads, and on a busy machine threads can make an epoch
+        several times slower. Measure both on your machine (§3.7, "BLAS threads").
 
     Returns
     -------
@@ -747,6 +921,9 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         Y_val = _check_targets(loss_fn, Y_val, "Y_val")
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(epochs, "epochs", integer=True)
+    restore_best, progress = check_bool(restore_best, "restore_best"), check_bool(progress, "progress")
+    if blas_threads is not None:
+        check_positive(blas_threads, "blas_threads", integer=True)
     if train_eval_size is not None:
         check_positive(train_eval_size, "train_eval_size", integer=True)
     if patience is not None:
@@ -770,6 +947,27 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
                         f"got {type(schedule).__name__}.")
 
     rng = as_rng(seed, "seed")
+    with _limit_blas_threads(blas_threads):
+        return _fit_loop(network, X, Y, X_val, Y_val, has_val, optimizer, loss_fn, batch_size, epochs, schedule,
+                         l2, patience, restore_best, rng, progress, train_eval_size)
+
+
+def _limit_blas_threads(n):
+    """A context that limits the BLAS to `n` threads (threadpoolctl), or does nothing for n=None."""
+    if n is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise ImportError(f"blas_threads={n} needs the package threadpoolctl, which is not installed: "
+                          f"pip install threadpoolctl (scikit-learn brings it), or pass blas_threads=None to "
+                          f"leave the BLAS threads as they are.") from None
+    return threadpool_limits(limits=n, user_api="blas")
+
+
+def _fit_loop(network, X, Y, X_val, Y_val, has_val, optimizer, loss_fn, batch_size, epochs, schedule, l2,
+              patience, restore_best, rng, progress, train_eval_size) -> History:
+    """The epoch loop of `fit`, on checked arguments."""
     m = X.shape[1]
     sub = np.sort(rng.choice(m, train_eval_size, replace=False)) if train_eval_size and train_eval_size < m else None
     X_eval, Y_eval = (X, Y) if sub is None else (X[:, sub], Y[:, sub])
@@ -892,6 +1090,7 @@ def plot_confusion_matrix(cm, ax=None, class_names=None, normalize: bool = False
     import matplotlib.pyplot as plt
     from nnbook.utils import as_float_array, check_axes
     check_axes(ax)
+    normalize = check_bool(normalize, "normalize")
     cm = as_float_array(cm, "cm", ndim=2)
     if cm.shape[0] != cm.shape[1]:
         raise ValueError(f"cm must be a square (k, k) matrix, got shape {cm.shape}.")
@@ -923,37 +1122,136 @@ def plot_confusion_matrix(cm, ax=None, class_names=None, normalize: bool = False
 # %% ../nbs/07_mnist.ipynb #adb9fb0a
 _FORMAT, _FORMAT_VERSION = "nnbook.NeuralNetwork", 1
 
-def save_network(network: NeuralNetwork, path) -> Path:
-    """Save `network` (architecture and parameters) to one ``.npz`` file, atomically.
+
+def _non_finite(P: np.ndarray) -> str | None:
+    """None if every entry of `P` is finite, else how many are NaN or infinite ("2 NaN values", ...)."""
+    if np.isfinite(P).all():
+        return None
+    n_nan, n_inf = int(np.isnan(P).sum()), int(np.isinf(P).sum())
+    if n_nan and n_inf:
+        return f"{n_nan} NaN and {n_inf} infinite values"
+    n, kind = (n_nan, "NaN") if n_nan else (n_inf, "infinite")
+    return f"{n} {kind} value{'s' if n != 1 else ''}"
+
+
+def _check_metadata(metadata, network: NeuralNetwork, name: str) -> str:
+    """`metadata` as JSON text, after checking it is a dict of JSON values that fits `network`."""
+    if not isinstance(metadata, dict):
+        raise TypeError(f"{name} must be a dict describing the training data, e.g. {{'dataset': 'mnist', "
+                        f"'n_features': 784, 'preprocessing': 'pixels / 255'}}, got {type(metadata).__name__}.")
+    for key, value in metadata.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings, got {key!r}.")
+        try:
+            json.dumps(value, allow_nan=False)
+        except TypeError:
+            raise TypeError(f"{name}[{key!r}] is not JSON-serialisable ({type(value).__name__}); use strings, "
+                            f"numbers, booleans, None, and lists or dicts of them.") from None
+        except ValueError:
+            raise ValueError(f"{name}[{key!r}] is not a finite number (or holds a NaN, an infinity or itself), "
+                             f"which JSON cannot store; record such a value as a string.") from None
+    n0 = network.layer_sizes[0]
+    if "n_features" in metadata and (isinstance(metadata["n_features"], bool) or metadata["n_features"] != n0):
+        raise ValueError(f"{name}['n_features'] is {metadata['n_features']!r} but the network takes {n0} inputs "
+                         f"(layer_sizes[0]); the metadata must describe the data this network was trained on.")
+    return json.dumps(metadata, allow_nan=False)
+
+
+def save_network(network: NeuralNetwork, path, *, metadata=None) -> Path:
+    """Save `network` (architecture, parameters and what it was trained on) to one ``.npz`` file, atomically.
 
     The file holds ``__format__`` (``"nnbook.NeuralNetwork"``), ``__version__``, a JSON ``config``
-    (layer sizes, activations, init, dtype, dropout) and the arrays ``W1, b1, ..., WL, bL``. It is
-    written to a temporary file in the same folder and renamed, so an interrupted save never leaves
-    a half-written network behind.
+    (layer sizes, activations, init, dtype, dropout), a JSON ``metadata`` dict and the arrays
+    ``W1, b1, ..., WL, bL``. It is written to a temporary file in the same folder and renamed, so an
+    interrupted save never leaves a half-written network behind; the temporary files of saves that
+    were killed are removed by the next save or load of the same file.
 
     Parameters
     ----------
     network : NeuralNetwork
+        Every parameter must be finite: a network with a NaN or infinite weight (it diverged) is refused.
     path : str or os.PathLike
-        Destination (used exactly as given; ``.npz`` is the customary suffix).
+        Destination (used exactly as given; ``.npz`` is the customary suffix). Its folder must exist;
+        an existing file there is replaced.
+    metadata : dict, optional
+        What the network was trained on, as JSON values; by convention ``dataset`` (e.g. ``"mnist"``,
+        ``"fashion-mnist"``), ``n_features`` (must equal ``layer_sizes[0]``) and ``preprocessing``
+        (e.g. ``"pixels / 255"``). `load_network` returns it as ``net.metadata``. Default: the
+        network's own ``network.metadata`` (``{}`` if it has none), so a loaded network keeps it.
 
     Returns
     -------
     pathlib.Path
         The written path; `load_network` reads it back.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a network, a non-finite parameter, bad metadata, or a path that cannot be a file (see
+        `check_save_path`).
+    OSError
+        The folder is missing or not writable, or writing failed (e.g. the disk is full); the message
+        names `path`.
     """
     import io
     if not isinstance(network, NeuralNetwork):
         raise TypeError(f"network must be a NeuralNetwork, got {type(network).__name__}.")
+    shown = _shown(path)
+    path = check_save_path(path, "path")
+    for key, P in network.parameters.items():
+        if (bad := _non_finite(np.asarray(P))) is not None:
+            raise ValueError(f"{key} holds {bad}; the network diverged or was edited, and it cannot predict "
+                             f"anything useful: retrain it (e.g. with a lower learning rate) or fix {key} before "
+                             f"saving. Nothing was written to {shown}.")
+    if metadata is None:
+        meta_text = _check_metadata(getattr(network, "metadata", None) or {}, network, "network.metadata")
+    else:
+        meta_text = _check_metadata(metadata, network, "metadata")
     config = dict(layer_sizes=network.layer_sizes, hidden_activation=network.hidden_activation,
                   output_activation=network.output_activation, init=network.init,
                   dtype=network.dtype.name, dropout=network.dropout)
-    path = check_path(path, "path")
     buffer = io.BytesIO()
     np.savez(buffer, __format__=np.array(_FORMAT), __version__=np.array(_FORMAT_VERSION),
-             config=np.array(json.dumps(config)), **network.parameters)
-    _atomic_write(path, buffer.getvalue())
+             config=np.array(json.dumps(config)), metadata=np.array(meta_text), **network.parameters)
+    try:
+        _atomic_write(path, buffer.getvalue())
+    except OSError as e:
+        raise _write_error(e, shown, path.parent, "save the network to") from None
     return path
+
+
+def _describe(fh, size: int) -> str | None:
+    """What a file that is not a zip archive is, from its first bytes (None for a zip: read it as .npz)."""
+    head = fh.read(1024)
+    fh.seek(0)
+    if size == 0:
+        return "it is empty (0 bytes)"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return None
+    if head[:6] == b"\x93NUMPY":
+        try:
+            version = np.lib.format.read_magic(fh)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(fh)
+            array = f"one array of shape {shape} and dtype {dtype}"
+        except Exception:                              # noqa: BLE001 - a damaged header: say what we know
+            array = "one array"
+        return (f"it is a NumPy .npy file holding {array} (written by np.save), not an .npz archive of a "
+                f"network; load it with np.load")
+    if head[:2] == b"\x1f\x8b":
+        return "it holds gzip-compressed data (a .gz file), not an .npz archive"
+    if head[:2] == b"\0\0" and len(head) >= 4 and head[2] in _IDX_DTYPES:
+        return "it looks like an IDX data file (MNIST images or labels: read those with nnbook.read_idx)"
+    if head[:1] == b"\x80" and len(head) >= 2 and 2 <= head[1] <= 5:
+        return "it looks like a Python pickle, which a network file never is"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = head[:e.start].decode("utf-8") if e.start >= len(head) - 3 else None
+    if text is not None and all(c.isprintable() or c in "\t\n\r\f" for c in text):
+        first = text.splitlines()[0] if text.strip() else text
+        return f"it is a text file (it starts with {first[:40]!r})"
+    return f"it holds unrecognised binary data (it starts with the bytes {head[:8].hex(' ')})"
 
 
 def load_network(path) -> NeuralNetwork:
@@ -966,40 +1264,63 @@ def load_network(path) -> NeuralNetwork:
     Returns
     -------
     NeuralNetwork
-        Ready for `predict`; its dropout rate is restored (inactive at inference).
+        Ready for `predict`; its dropout rate is restored (inactive at inference), and ``net.metadata``
+        holds what `save_network` recorded about the training data (``{}`` for files without it).
 
     Raises
     ------
     FileNotFoundError
         No file at `path`.
     ValueError
-        The file is not one that `save_network` wrote (another format, a directory), was written by a
-        newer nnbook, or is truncated or corrupt; the message names the path.
+        The file is not one that `save_network` wrote (a text file, a NumPy ``.npy`` file, a directory,
+        ...: the message says which), was written by a newer nnbook, holds non-finite parameters, or is
+        truncated or corrupt; the message names the path.
     """
+    shown = _shown(path)
     path = check_path(path, "path")
-    not_ours = f"{path} is not an nnbook network file (one written by nnbook.save_network)"
+    not_ours = f"{shown} is not an nnbook network file (one written by nnbook.save_network)"
     try:
-        fh = open(path, "rb")                     # we open (and close) it: np.load leaks a handle on bad zips
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such file; save a network first with nnbook.save_network(net, path).") from None
-    except IsADirectoryError:
-        raise ValueError(f"{not_ours}: it is a directory.") from None
-    with fh:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(f"{shown}: no such file; save a network first with "
+                                f"nnbook.save_network(net, path).") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{not_ours}: it is a directory; give the .npz file in it that save_network wrote.")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{not_ours}: it is not a regular file (a device, pipe or socket).")
+    _remove_stale_temporaries(path)
+    with open(path, "rb") as fh:                  # we open (and close) it: np.load leaks a handle on bad zips
+        what = _describe(fh, st.st_size)
+        if what is not None:
+            raise ValueError(f"{not_ours}: {what}.")
         try:
             with np.load(fh, allow_pickle=False) as f:
-                contents = {k: f[k] for k in f.files}
+                contents = {}
+                for k in f.files:
+                    try:
+                        contents[k] = f[k]
+                    except ValueError as e:
+                        if "pickle" not in str(e):
+                            raise
+                        raise ValueError(f"{not_ours}: its entry {k!r} holds Python objects (a pickled object "
+                                         f"array), which a network file never does.") from None
+        except ValueError as e:
+            if str(e).startswith(not_ours):
+                raise
+            raise ValueError(f"{not_ours}, or it is truncated or corrupt: it cannot be read as an .npz archive "
+                             f"({_numpy_detail(e)}).") from None
         except Exception as e:                    # noqa: BLE001 - whatever a damaged zip raises, it is damaged
-            raise ValueError(f"{not_ours}, or it is truncated or corrupt: numpy cannot read it as an .npz "
-                             f"archive ({type(e).__name__}: {e}).") from None
+            raise ValueError(f"{not_ours}, or it is truncated or corrupt: it cannot be read as an .npz archive "
+                             f"({_numpy_detail(e)}).") from None
     if "__format__" not in contents or str(contents["__format__"]) != _FORMAT:
-        raise ValueError(f"{not_ours}: it has no '__format__' entry equal to {_FORMAT!r}.")
-    corrupt = f"{path} is a corrupt nnbook network file; save the network again"
+        raise ValueError(f"{not_ours}: it is an .npz archive without a '__format__' entry equal to {_FORMAT!r}.")
+    corrupt = f"{shown} is a corrupt nnbook network file; save the network again"
     try:
         version = int(contents["__version__"])
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{corrupt} (its '__version__' entry is missing or not an integer).") from None
     if version > _FORMAT_VERSION:
-        raise ValueError(f"{path} was written by a newer nnbook (format version {version}; this nnbook reads "
+        raise ValueError(f"{shown} was written by a newer nnbook (format version {version}; this nnbook reads "
                          f"up to {_FORMAT_VERSION}); upgrade nnbook.")
     try:
         config = json.loads(str(contents["config"]))
@@ -1008,14 +1329,36 @@ def load_network(path) -> NeuralNetwork:
                             dtype=np.dtype(config["dtype"]), dropout=config["dropout"])
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{corrupt} (its 'config' entry cannot be read: {type(e).__name__}: {e}).") from None
-    arrays = {k: v for k, v in contents.items() if not k.startswith("__") and k != "config"}
+    metadata = {}
+    if "metadata" in contents:                    # files written before it was recorded have none
+        try:
+            metadata = json.loads(str(contents["metadata"])) if contents["metadata"].dtype.kind == "U" else None
+        except ValueError:
+            metadata = None
+        if not isinstance(metadata, dict):
+            raise ValueError(f"{corrupt} (its 'metadata' entry is not a JSON object).")
+    arrays = {k: v for k, v in contents.items() if not k.startswith("__") and k not in ("config", "metadata")}
     for k, P in net.parameters.items():
         if k not in arrays or arrays[k].shape != P.shape or arrays[k].dtype.kind != "f":
-            raise ValueError(f"{path}: parameter {k} is missing or has the wrong shape or dtype "
+            raise ValueError(f"{shown}: parameter {k} is missing or has the wrong shape or dtype "
                              f"({(arrays[k].shape, arrays[k].dtype.name) if k in arrays else 'missing'}, expected "
                              f"{P.shape} floats); the file is corrupt.")
+        if (bad := _non_finite(arrays[k])) is not None:
+            raise ValueError(f"{shown}: parameter {k} holds {bad}; the network had diverged (or the file was "
+                             f"edited) when it was saved, so it cannot predict: retrain the network and save it "
+                             f"again.")
         net.parameters[k] = arrays[k].astype(net.dtype)
+    net.metadata = metadata
     return net
+
+
+def _numpy_detail(e: Exception) -> str:
+    """`e` as a short note, unless it is NumPy advice that does not apply to a network file (allow_pickle)."""
+    text = str(e)
+    if "pickle" in text or "context manager" in text:
+        return type(e).__name__
+    return f"{type(e).__name__}: {text}"
+
 
 # %% ../nbs/07_mnist.ipynb #0bb26b98
 class _ScriptedNet:

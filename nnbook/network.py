@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
-from .utils import add_to_class, check_choice
+from .utils import add_to_class, check_bool, check_choice
 
 # %% auto #0
 __all__ = ['INITIALIZERS', 'init_std', 'initialize_parameters', 'NeuralNetwork', 'forward', 'check_shapes', 'plot_network']
@@ -121,16 +121,29 @@ class NeuralNetwork:
     L : int
         Number of layers with parameters.
     rng : numpy.random.Generator
+    metadata : dict
+        What the network was trained on, for a checkpoint to remember: `load_network` (§3.7) fills it from
+        the file (conventionally `dataset`, `n_features`, `preprocessing`), `save_network(...,
+        metadata=...)` stores it; `{}` for a new network. Not part of the computation or the repr.
     """
     def __init__(self, layer_sizes, hidden_activation: str = "relu", output_activation: str = "sigmoid",
                  init: str | None = None, seed=0, dtype=np.float64, dropout: float = 0.0):
         sizes = _check_layer_sizes(layer_sizes)
+        if hidden_activation == "softmax":
+            raise ValueError("hidden_activation 'softmax' is an output activation: it normalises across the units "
+                             "of a layer into probabilities that sum to 1, so it is used only for the output layer "
+                             "(output_activation='softmax'). Pick a hidden activation such as 'relu' or 'tanh' "
+                             f"(one of: {', '.join(sorted(set(ACTIVATIONS) - {'softmax'}))}).")
         check_choice(hidden_activation, "hidden_activation", set(ACTIVATIONS) - {"softmax"})
         check_choice(output_activation, "output_activation", ACTIVATIONS)
         if init is None:
             init = "he" if hidden_activation in _RELU_FAMILY else "xavier"
         check_choice(init, "init", INITIALIZERS)
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except (TypeError, ValueError):                   # NumPy's own message does not name the argument
+            raise TypeError(f"dtype must be a floating type such as 'float32' or 'float64', got {dtype!r} "
+                            f"(not a NumPy dtype); np.float32 and np.float64 work too.") from None
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
         if isinstance(dropout, bool) or not (isinstance(dropout, numbers.Real) and 0 <= dropout < 1):
@@ -139,6 +152,7 @@ class NeuralNetwork:
         self.hidden_activation, self.output_activation = hidden_activation, output_activation
         self.init, self.dtype, self.dropout = init, dtype, float(dropout)
         self.rng = as_rng(seed, "seed")
+        self.metadata = {}                  # filled by load_network (§3.7); never read by the computation
         self.parameters = initialize_parameters(self.layer_sizes, init, self.rng, dtype)
         self._pack_parameters()             # parameters[k] become views into one vector (below)
 
@@ -184,6 +198,27 @@ def _parameter_vector(self) -> np.ndarray:
             or any(params.get(k) is not V or V.base is not theta for k, V in views.items())):
         theta = self._pack_parameters()
     return theta
+
+def _non_finite_parameters(parameters: dict) -> str:
+    """'' when every parameter is finite, else e.g. 'W1 holds 3 non-finite values, b2 holds 1 non-finite value'.
+
+    One pass of `np.isfinite` per array: cheap next to a forward pass, so prediction and saving can afford it
+    (the training steps do not call it)."""
+    parts = []
+    for key, P in parameters.items():
+        P = np.asarray(P)
+        if P.dtype.kind in "fc" and not np.isfinite(P).all():
+            n = P.size - int(np.count_nonzero(np.isfinite(P)))
+            parts.append(f"{key} holds {n} non-finite value{'s' if n != 1 else ''}")
+    return ", ".join(parts)
+
+@add_to_class(NeuralNetwork)
+def _check_finite_parameters(self):
+    """Raise a ValueError naming the parameters that hold NaN or inf (a diverged run, an edited dict)."""
+    bad = _non_finite_parameters(self.parameters)
+    if bad:
+        raise ValueError(f"{bad} (NaN or inf); the network diverged or was edited. Retrain it (a smaller "
+                         f"learning rate), or load a good checkpoint.")
 
 # %% ../nbs/03_forward.ipynb #39d28477
 def _check_layer_input(layer: int, W, b, shape: tuple, what: str):
@@ -233,11 +268,12 @@ def forward(self, X, training: bool = False):
     Raises
     ------
     TypeError
-        X is not numeric.
+        X is not numeric, or `training` is not True or False.
     ValueError
         X holds NaN or infinite values, or X (or a parameter) has a shape that does not fit; the message
         names the layer, the expected and the received shape, and hints at a transposed input.
     """
+    check_bool(training, "training")                          # "no" would be truthy: a training pass
     try:
         X = np.asarray(X)
     except ValueError as e:                                   # ragged nested lists
@@ -306,6 +342,7 @@ def check_shapes(network,              # a NeuralNetwork (or any object with lay
         `input_shape` is not two positive integers, or the first shape that is wrong, naming the array,
         the expected and the received shape, with a hint.
     """
+    check_bool(verbose, "verbose")
     for attr in ("layer_sizes", "parameters", "forward"):
         if not hasattr(network, attr):
             raise TypeError(f"network must be a NeuralNetwork (or have layer_sizes, parameters and forward); "
@@ -380,6 +417,7 @@ def plot_network(network,               # a NeuralNetwork with at most `max_unit
     if not isinstance(network, NeuralNetwork):
         raise TypeError(f"network must be a NeuralNetwork, got {type(network).__name__}.")
     check_axes(ax)
+    check_bool(show_weights, "show_weights")
     check_positive(max_units, "max_units", integer=True)
     sizes, params = list(network.layer_sizes), network.parameters
     if max(sizes) > max_units:

@@ -15,7 +15,7 @@ import nnbook.backprop  # noqa: F401  (attaches NeuralNetwork.backward)
 from .backprop import _UNCHECKED_LOSSES, binary_cross_entropy, cross_entropy
 from .mlp import _check_X, _check_Y, _resolve_loss
 from .network import NeuralNetwork
-from .utils import add_to_class, check_choice, check_positive
+from .utils import add_to_class, check_bool, check_choice, check_positive
 
 # %% auto #0
 __all__ = ['Adam', 'OPTIMIZERS', 'SCHEDULES', 'create_mini_batches', 'Optimizer', 'SGD', 'train_step', 'train_minibatch',
@@ -300,7 +300,13 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     list of float
         The average batch loss of every epoch. `self.history_` also holds per-epoch `learning_rate` and
         cumulative wall-clock `time` (seconds).
+
+    Raises
+    ------
+    TypeError
+        `verbose` or `progress` is not True or False (a string such as "no" would count as True).
     """
+    verbose, progress = check_bool(verbose, "verbose"), check_bool(progress, "progress")
     optimizer = _as_optimizer(optimizer)
     batch_size = _check_batch_size(batch_size)
     check_positive(epochs, "epochs", integer=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .utils import add_to_class, check_choice, check_positive
+from .utils import add_to_class, check_bool, check_choice, check_positive
 
 # %% auto #0
 __all__ = ['Perceptron', 'logic_gate', 'plot_perceptron']
@@ -112,9 +112,21 @@ class Perceptron:
             raise ValueError("X contains NaN or infinite values; clean or impute them first.")
         return X
 
+    def _check_weights(self):
+        """Raise a ValueError when w or b holds NaN or inf: step(NaN) would silently predict class 0."""
+        w_bad = int(np.size(self.w) - np.count_nonzero(np.isfinite(self.w)))
+        b_bad = not np.isfinite(self.b)
+        if w_bad or b_bad:
+            parts = [f"w holds {w_bad} non-finite value{'s' if w_bad != 1 else ''} (NaN or inf)"] if w_bad else []
+            parts += [f"b is not finite (b = {float(self.b)!r})"] if b_bad else []
+            raise ValueError(f"{' and '.join(parts)}; the perceptron diverged or was edited. Fit a new "
+                             f"Perceptron, or set w and b to finite values.")
+
     def decision_function(self, X):
         """Weighted sums z = X w + b, shape (n_samples,), for X of shape (n_samples, n_features)."""
-        return self._check_X(X) @ self.w + self.b
+        X = self._check_X(X)
+        self._check_weights()
+        return X @ self.w + self.b
 
     def predict(self, X):
         """Labels step(X w + b) in {0, 1} (int64, shape (n_samples,)); z = 0 counts as class 1."""
@@ -133,6 +145,7 @@ class Perceptron:
         """
         X = self._check_X(X)
         y = _check_labels(y, X.shape[0])
+        self._check_weights()
         norm = np.linalg.norm(self.w)
         if norm == 0:
             raise ValueError("The margin is undefined while w = 0 (there is no boundary yet); fit the perceptron first.")
@@ -142,6 +155,7 @@ class Perceptron:
         """(slope, intercept) of the 2-D boundary w1 x1 + w2 x2 + b = 0 written as x2 = slope * x1 + intercept."""
         if self.n_features != 2:
             raise ValueError(f"boundary_line needs a perceptron with n_features = 2, this one has {self.n_features}.")
+        self._check_weights()
         w1, w2 = self.w
         if w2 == 0:
             raise ValueError("The boundary has no slope-intercept form while w2 = 0: it is vertical "
@@ -174,10 +188,18 @@ def fit(self, X, y, epochs: int = 100, trace: bool = False):
     -------
     self : Perceptron
         With `w`, `b`, `updates_per_epoch` (list of int) and `converged` set.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad `X`, `y` or `epochs`, `trace` not True or False, or `w`/`b` holding NaN or inf (training
+        would continue from them).
     """
     X = self._check_X(X)
     y = _check_labels(y, X.shape[0])
     check_positive(epochs, "epochs", integer=True)
+    trace = check_bool(trace, "trace")
+    self._check_weights()
     self.updates_per_epoch, self.converged = [], False
     self.trace = [] if trace else None
     eta = self.learning_rate
@@ -286,6 +308,10 @@ def plot_perceptron(p: Perceptron, X, y, ax=None, margin: bool = True, weight_ve
     """
     if not isinstance(p, Perceptron):
         raise TypeError(f"p must be an nnbook.Perceptron, got {type(p).__name__}.")
+    for flag, value in dict(margin=margin, weight_vector=weight_vector, errors=errors, shade=shade,
+                            legend=legend).items():
+        check_bool(value, flag)
+    p._check_weights()
     if p.n_features > 2:
         raise ValueError(f"plot_perceptron draws perceptrons with 1 or 2 inputs; this one has "
                          f"n_features = {p.n_features}. Plot two features at a time with a 2-input perceptron.")

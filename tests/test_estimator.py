@@ -15,14 +15,19 @@ from nnbook.estimator import NNClassifier
 from nnbook.network import NeuralNetwork
 
 # Small, fast configurations; together they cover every optimizer, both dtypes' code paths, a deep
-# and a hidden-layer-free network, L2, dropout and early stopping. float32 is left out of the generic
-# checks: its predictions may differ in the last bits with the batch composition (BLAS blocking),
-# which the sample-order-invariance check forbids; it is tested on its own below.
+# and a hidden-layer-free network (softmax regression), L2, dropout, early stopping, and every kind of
+# random_state (the default 0, another integer, None, a Generator, a RandomState; issue 19). float32 is
+# left out of the generic checks: its predictions may differ in the last bits with the batch composition
+# (BLAS blocking), which the sample-order-invariance check forbids; it is tested on its own below.
 CHECKED = [
     NNClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=10, batch_size=32),
+    NNClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=10, batch_size=32, random_state=None),
     NNClassifier(hidden_layer_sizes=(8, 8), activation="tanh", optimizer="momentum", learning_rate=0.1,
-                 epochs=15, l2=1e-4, dropout=0.1, early_stopping=True, patience=3),
+                 epochs=15, l2=1e-4, dropout=0.1, early_stopping=True, patience=3, random_state=7),
     NNClassifier(hidden_layer_sizes=(), optimizer="sgd", learning_rate=0.05, epochs=15),
+    NNClassifier(hidden_layer_sizes=(), optimizer="sgd", learning_rate=0.05, epochs=15, random_state=None),
+    NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, epochs=10, random_state=np.random.default_rng(1)),
+    NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, epochs=10, random_state=np.random.RandomState(1)),
 ]
 
 
@@ -85,9 +90,9 @@ def test_integer_labels_with_gaps_round_trip(moons):
 
 def test_same_seed_same_network_different_seed_different_network(moons):
     X, y = moons
-    a = NNClassifier(hidden_layer_sizes=(8,), epochs=3, dropout=0.2, seed=5).fit(X, y)
+    a = NNClassifier(hidden_layer_sizes=(8,), epochs=3, dropout=0.2, random_state=5).fit(X, y)
     b = clone(a).fit(X, y)
-    c = clone(a).set_params(seed=6).fit(X, y)
+    c = clone(a).set_params(random_state=6).fit(X, y)
     for k, v in a.network_.parameters.items():
         np.testing.assert_array_equal(v, b.network_.parameters[k])
     assert not np.array_equal(a.network_.parameters["W1"], c.network_.parameters["W1"])
@@ -196,7 +201,7 @@ def test_works_in_grid_search(moons):
 @pytest.mark.parametrize("params, match", [
     (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be a tuple of positive integers"),
     (dict(hidden_layer_sizes="64"), "hidden_layer_sizes must be a tuple of positive integers"),
-    (dict(activation="softmax"), "Unknown activation 'softmax'"),
+    (dict(activation="softmax"), "activation 'softmax' is an output activation"),
     (dict(optimizer="rmsprop"), "Unknown optimizer 'rmsprop'; choose one of: adam, momentum, sgd"),
     (dict(learning_rate=0.0), "learning_rate must be positive"),
     (dict(batch_size=0), "batch_size must be positive"),
@@ -205,7 +210,7 @@ def test_works_in_grid_search(moons):
     (dict(dropout=1.0), r"dropout must be a probability in \[0, 1\)"),
     (dict(validation_fraction=1.5), r"validation_fraction must be in \(0, 1\)"),
     (dict(patience=0), "patience must be positive"),
-    (dict(seed=-3), "seed must be a non-negative integer"),
+    (dict(random_state=-3), "random_state must be None, a non-negative integer"),
     (dict(dtype="float16"), "dtype must be 'float64'"),
     (dict(dtype="not a dtype"), "dtype must be 'float64'"),
 ])

@@ -33,6 +33,7 @@ import gzip
 import io
 import math
 import os
+import struct
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -201,19 +202,48 @@ def _bad_file(kind):
             p.write_text("hello, I am not a network\n")
         elif kind == "gzip_text":
             p.write_bytes(gzip.compress(b"not an idx file at all"))
+        elif kind == "empty":
+            p.write_bytes(b"")
+        elif kind == "npy":                                  # one array saved with np.save (issue 19)
+            with open(p, "wb") as f:
+                np.save(f, np.zeros((3, 2)))
+        elif kind == "object_npz":                           # an archive whose arrays need pickle
+            np.savez(p, W1=np.array([{"a": 1}], dtype=object))
+        elif kind == "pickle":
+            import pickle
+            p.write_bytes(pickle.dumps({"W1": [[1.0]]}))
+        elif kind == "nan_network":                          # a real network file holding a NaN weight
+            with np.load(_net_file()) as f:
+                contents = {k: f[k] for k in f.files}
+            contents["W1"] = _set_one(contents["W1"], r, np.nan)
+            np.savez(p, **contents)
         return p
     return make
 
 
 PATH_IN = {k: _bad_file(k) for k in ("missing", "directory", "random_bytes", "truncated", "flipped",
-                                     "foreign_npz", "text", "gzip_text")}
+                                     "foreign_npz", "text", "gzip_text", "empty", "npy", "object_npz", "pickle",
+                                     "nan_network")}
 PATH_IN.update(int=lambda v, c, r: 3, none=lambda v, c, r: None, list=lambda v, c, r: [str(v)])
 
 PATH_OUT = {
     "int": lambda v, c, r: 3, "none": lambda v, c, r: None,
     "directory": lambda v, c, r: _bad_file("directory")(v, c, r),
     "under_a_file": lambda v, c, r: _bad_file("text")(v, c, r) / "net.npz",
+    "under_a_file_deeper": lambda v, c, r: _bad_file("text")(v, c, r) / "sub" / "net.npz",
+    "missing_folder": lambda v, c, r: _bad_file("directory")(v, c, r) / "no_such_folder" / "net.npz",
+    "empty": lambda v, c, r: "",
+    "bool": lambda v, c, r: True,
 }
+if hasattr(os, "mkfifo"):
+    def _fifo(v, c, r):
+        p = _bad_file("directory")(v, c, r) / "pipe"
+        if not p.exists():
+            os.mkfifo(p)
+        return p
+    PATH_OUT["fifo"] = _fifo                                 # replacing a pipe (or /dev/null) is no save
+if Path("/proc/self").is_dir():
+    PATH_OUT["proc"] = lambda v, c, r: "/proc/nnbook-fuzz.npz"   # every check passes, the write itself fails
 
 
 def _idx_bytes():
@@ -226,6 +256,9 @@ IDX_BYTES = {
     "bad_magic": lambda v, c, r: bytes([int(r.integers(1, 256))]) + v[1:],
     "bad_type": lambda v, c, r: v[:2] + bytes([0x07]) + v[3:],
     "zero_dims": lambda v, c, r: v[:3] + bytes([0]) + v[4:],
+    # headers whose sizes overflow 64-bit arithmetic (issue 19): 2**64 bytes, and (2**32 - 1)**2 float64s
+    "huge_dims": lambda v, c, r: bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31, 2**31, 4),
+    "max_dims": lambda v, c, r: bytes([0, 0, 0x0E, 2]) + struct.pack(">2I", 2**32 - 1, 2**32 - 1) + bytes(4),
     "string": lambda v, c, r: v.decode("latin-1"), "none": lambda v, c, r: None, "int": lambda v, c, r: 3,
     "array": lambda v, c, r: np.frombuffer(v, dtype=np.uint8),
 }
@@ -406,10 +439,12 @@ def _fit_case():
     Xv, lv, Yv = _data(3, 2, m=6, seed=1)
     return Case(nnbook.fit, {"network": net, "X": X, "Y": Y, "X_val": Xv, "Y_val": Yv, "batch_size": 4,
                              "epochs": 2, "progress": False, "patience": 1, "l2": 0.0, "train_eval_size": 5,
-                             "optimizer": "adam", "schedule": "constant", "seed": 0},
+                             "optimizer": "adam", "schedule": "constant", "seed": 0, "restore_best": True,
+                             "blas_threads": 1},
                 {"network": "network", "X": "X", "Y": "Y", "X_val": "X", "Y_val": "Y", "batch_size": "pos_int",
                  "epochs": "pos_int", "patience": "opt_pos_int", "l2": "nonneg_float",
-                 "train_eval_size": "opt_pos_int", "optimizer": "optimizer", "schedule": "schedule", "seed": "seed"},
+                 "train_eval_size": "opt_pos_int", "optimizer": "optimizer", "schedule": "schedule", "seed": "seed",
+                 "progress": "bool", "restore_best": "bool", "blas_threads": "opt_pos_int"},
                 ctx={"out": "softmax", "rows": 3, "k": 2}, state=net,
                 valid={("Y", "out_of_range")} | {("Y_val", "out_of_range")},
                 aliases={"X_val": ["X_val"], "Y_val": ["Y_val"]})
@@ -440,7 +475,7 @@ def _download_case():
     return Case(nnbook.download_dataset, {"name": "mnist", "data_dir": folder, "mirrors": ["https://fake/"],
                                           "opener": _fake_opener, "progress": False, "timeout": 5.0},
                 {"name": "name", "data_dir": "data_dir", "mirrors": "mirrors", "opener": "opener",
-                 "timeout": "pos_float"})
+                 "timeout": "pos_float", "progress": "bool"})
 
 
 MUTATIONS["data_dir"] = {"int": lambda v, c, r: 3, "list": lambda v, c, r: [str(v)],
@@ -450,8 +485,10 @@ MUTATIONS["mirrors"] = {"string": lambda v, c, r: "https://fake/", "ints": lambd
 
 
 def _load_case(fn, folder):
-    return lambda: Case(fn, {"data_dir": DATA, "download": False, "dtype": np.float32},
-                        {"data_dir": "data_dir", "dtype": "dtype"},
+    return lambda: Case(fn, {"data_dir": DATA, "download": False, "dtype": np.float32, "normalize": True,
+                             "flatten": True, "one_hot": False},
+                        {"data_dir": "data_dir", "dtype": "dtype", "normalize": "bool", "flatten": "bool",
+                         "one_hot": "bool", "download": "bool"},
                         available=(DATA / folder / "train-labels-idx1-ubyte.gz").is_file())
 
 
@@ -486,6 +523,64 @@ MUTATIONS["epoch"] = {"negative": lambda v, c, r: -int(r.integers(1, 5)), "fract
 MUTATIONS["delta"] = {"wrong_shape": lambda v, c, r: np.asarray(v)[:, :-1], **{k: ARRAY[k] for k in ("strings", "none")}}
 MUTATIONS["axis"] = {"too_big": lambda v, c, r: 5, "fraction": lambda v, c, r: 0.5, "string": lambda v, c, r: "0",
                      "none": lambda v, c, r: None}
+# Boolean parameters take True/False (or a NumPy bool) only, as nnbook.utils.check_bool rules (issue 19): bool("no")
+# is True, so a string would silently mean True; 0/1 are refused too (a count passed where a flag belongs).
+MUTATIONS["bool"] = {"string_no": lambda v, c, r: "no", "string_False": lambda v, c, r: "False",
+                     "string_empty": lambda v, c, r: "", "none": lambda v, c, r: None, "int_0": lambda v, c, r: 0,
+                     "int_1": lambda v, c, r: 1, "float": lambda v, c, r: 1.0,
+                     "array": lambda v, c, r: np.array([True, False])}
+# save_network(metadata=...): a dict of JSON values describing the training data (issue 19)
+MUTATIONS["metadata"] = {"list": lambda v, c, r: ["mnist"], "string": lambda v, c, r: "mnist",
+                         "int_key": lambda v, c, r: {1: "mnist"}, "object": lambda v, c, r: {"dataset": object()},
+                         "nan": lambda v, c, r: {"lr": float("nan")}, "array": lambda v, c, r: {"w": np.zeros(2)},
+                         "wrong_n_features": lambda v, c, r: {"n_features": 99},
+                         "bool_n_features": lambda v, c, r: {"n_features": True}}
+NON_FINITE_NETWORK = {                                      # a network whose parameters diverged (issue 19)
+    "nan_parameter": lambda v, c, r: _with_parameter(v, r, np.nan),
+    "inf_parameter": lambda v, c, r: _with_parameter(v, r, float(r.choice([np.inf, -np.inf]))),
+}
+
+
+MUTATIONS["fitted_network"] = NON_FINITE_NETWORK            # predict/predict_proba on a diverged network
+
+
+def _perceptron_with(p, r, w=None, b=None):
+    """A copy of perceptron `p` with one weight set to `w` and/or the bias set to `b`."""
+    q = nnbook.Perceptron(p.n_features)
+    q.w, q.b = p.w.copy(), p.b
+    if w is not None:
+        q.w[int(r.integers(q.w.size))] = w
+    if b is not None:
+        q.b = b
+    return q
+
+
+MUTATIONS["fitted_perceptron"] = {                          # a perceptron whose weights diverged or were edited
+    "nan_w": lambda v, c, r: _perceptron_with(v, r, w=np.nan),
+    "inf_w": lambda v, c, r: _perceptron_with(v, r, w=float(r.choice([np.inf, -np.inf]))),
+    "nan_b": lambda v, c, r: _perceptron_with(v, r, b=np.nan),
+}
+NOT_PERCEPTRON["nan_weights"] = lambda v, c, r: _perceptron_with(v, r, w=np.nan)   # plot_perceptron refuses it
+
+
+def _predict_with(kind, method):
+    """A case calling `method` of a valid fitted network/perceptron given as an argument, to malform it."""
+    def make():
+        if kind == "fitted_network":
+            obj, X, ctx = _net(), _data()[0], {"out": "softmax", "rows": 3, "k": 2}
+        else:
+            obj = nnbook.Perceptron(2).fit(*nnbook.logic_gate("AND"))
+            X, ctx = nnbook.logic_gate("AND")[0] + 0.0, {"k": 2, "rows": 4}
+        return Case(lambda model, X: getattr(model, method)(X), {"model": obj, "X": X}, {"model": kind}, ctx=ctx,
+                    aliases={"model": ["W1", "W2", "b1", "b2", "w", "b"]})
+    return make
+
+
+def _with_parameter(net, r, value):
+    key = sorted(net.parameters)[int(r.integers(len(net.parameters)))]
+    bad = _net()
+    bad.parameters[key].flat[int(r.integers(bad.parameters[key].size))] = value
+    return bad
 
 
 def _grads_case():
@@ -508,14 +603,15 @@ def _estimator_case():
     from nnbook.estimator import NNClassifier
     X, labels, _ = _data(3, 2, m=12)
     params = dict(hidden_layer_sizes=(4,), activation="tanh", optimizer="adam", learning_rate=0.01, batch_size=4,
-                  epochs=2, l2=0.0, dropout=0.0, validation_fraction=0.2, patience=2, seed=0, dtype="float64")
+                  epochs=2, l2=0.0, dropout=0.0, validation_fraction=0.2, patience=2, random_state=0,
+                  dtype="float64", progress=False)
 
     def run(X, y, **hyper):
         return NNClassifier(**hyper).fit(X, y)
     kinds = {"X": "X_rows", "y": "labels", "hidden_layer_sizes": "hidden_sizes", "activation": "name",
              "optimizer": "name", "learning_rate": "pos_float", "batch_size": "pos_int", "epochs": "pos_int",
              "l2": "nonneg_float", "dropout": "prob", "validation_fraction": "open_unit", "patience": "pos_int",
-             "dtype": "dtype"}
+             "dtype": "dtype", "random_state": "random_state", "progress": "bool"}
     return Case(run, {"X": X.T, "y": labels, **params}, kinds, ctx={"k": 2, "rows": 12},
                 # scikit-learn's check_array/check_X_y validate X and y, with its documented messages; any
                 # label values are classes, numeric strings are numbers, and more columns are more features
@@ -530,6 +626,11 @@ def _estimator_predict_case():
     return Case(clf.predict_proba, {"X": fitted.kwargs["X"][:5]}, {"X": "X_rows"}, ctx={"rows": 5},
                 foreign_ok=("sklearn",), valid={("X", "strings"), ("X", "objects")})
 
+
+# random_state: None, an integer >= 0, a numpy Generator or RandomState (scikit-learn's convention, issue 19)
+MUTATIONS["random_state"] = {**SEED, "bool": lambda v, c, r: True, "float_int": lambda v, c, r: 3.0,
+                             "seed_sequence": lambda v, c, r: np.random.SeedSequence(0),
+                             "dict": lambda v, c, r: {}}
 
 MUTATIONS["hidden_sizes"] = {"zero": lambda v, c, r: (0,), "negative": lambda v, c, r: (-2,),
                              "fraction": lambda v, c, r: (2.5,), "string": lambda v, c, r: "4",
@@ -552,9 +653,32 @@ CLI_BAD = {
     "unknown_option": ["train", "--no-such-option"], "evaluate_missing_file": ["evaluate", "/nonexistent/net.npz"],
     "evaluate_foreign_file": None,               # filled with a path at run time
     "data_bad_timeout": ["data", "--timeout", "0"], "l2_negative": ["train", "--l2", "-1"],
+    # issue 19: --save is checked before any data is read or any epoch runs; evaluate names what a path is
+    "save_directory": ["train", "--save", "/"], "save_empty": ["train", "--save", ""],
+    "save_missing_folder": ["train", "--save", "/nonexistent/folder/net.npz"],
+    "save_under_a_file": None, "evaluate_directory": ["evaluate", "/"],
+    "evaluate_wrong_dataset": None,
+    "evaluate_unknown_option": ["evaluate", "-x", "net.npz"], "data_unknown_option": ["data", "--epochs", "3"],
 }
-MUTATIONS["cli"] = {k: (lambda v, c, r, k=k: CLI_BAD[k] if CLI_BAD[k] is not None
-                        else ["evaluate", str(_bad_file("foreign_npz")(v, c, r))]) for k in CLI_BAD}
+if Path("/proc/self").is_dir():
+    CLI_BAD["save_proc"] = ["train", "--save", "/proc/nnbook-fuzz.npz"]
+
+
+def _mnist_checkpoint(v, c, r):
+    """A network file that records MNIST as its training data (nnbook train --save writes the same)."""
+    net = nnbook.NeuralNetwork([784, 2, 10], output_activation="softmax", seed=0)
+    return nnbook.save_network(net, _bad_file("directory")(v, c, r) / "mnist.npz",
+                               metadata={"dataset": "mnist", "n_features": 784, "preprocessing": "pixels / 255"})
+
+
+CLI_AT_RUN_TIME = {                              # arguments that need a file made at run time
+    "evaluate_foreign_file": lambda v, c, r: ["evaluate", str(_bad_file("foreign_npz")(v, c, r))],
+    "save_under_a_file": lambda v, c, r: ["train", "--save", str(_bad_file("text")(v, c, r) / "net.npz")],
+    "evaluate_wrong_dataset": lambda v, c, r: ["evaluate", str(_mnist_checkpoint(v, c, r)),
+                                               "--dataset", "fashion-mnist"],
+}
+MUTATIONS["cli"] = {k: (lambda v, c, r, k=k: CLI_BAD[k] if CLI_BAD[k] is not None else CLI_AT_RUN_TIME[k](v, c, r))
+                    for k in CLI_BAD}
 
 
 SPECS: dict[str, Callable[[], Case]] = {
@@ -577,12 +701,15 @@ SPECS: dict[str, Callable[[], Case]] = {
     "check_axes": lambda: Case(nnbook.check_axes, {"ax": None}, {"ax": "ax"}),
     "progress_bar": lambda: Case(lambda **kw: list(nnbook.progress_bar(**kw)), {"iterable": [1, 2], "enabled": False},
                                  {}),
+    "check_bool": lambda: Case(nnbook.check_bool, {"value": True, "name": "flag"}, {"value": "bool"},
+                               aliases={"value": ["flag"]}),
     "check_path": lambda: Case(nnbook.check_path, {"path": "net.npz", "name": "path"},
                                {"path": "path_type"}),
     # ---- nnbook.perceptron
     "Perceptron": lambda: Case(nnbook.Perceptron, {"n_features": 2, "learning_rate": 1.0, "init": "normal", "seed": 0},
                                {"n_features": "pos_int", "learning_rate": "pos_float", "init": "name", "seed": "seed"}),
-    "Perceptron.fit": lambda: _perc_case("fit", kwargs={"epochs": 5}, kinds={"epochs": "pos_int"}),
+    "Perceptron.fit": lambda: _perc_case("fit", kwargs={"epochs": 5, "trace": False},
+                                         kinds={"epochs": "pos_int", "trace": "bool"}),
     "Perceptron.predict": lambda: _perc_case("predict", with_y=False),
     "Perceptron.decision_function": lambda: _perc_case("decision_function", with_y=False),
     "Perceptron.score": lambda: _perc_case("score"),
@@ -591,8 +718,11 @@ SPECS: dict[str, Callable[[], Case]] = {
     "logic_gate": lambda: Case(nnbook.logic_gate, {"name": "xor"}, {"name": "name_ci"}),
     "plot_perceptron": _plot(nnbook.plot_perceptron,
                              lambda: {"p": nnbook.Perceptron(2).fit(*nnbook.logic_gate("AND")),
-                                      "X": nnbook.logic_gate("AND")[0] + 0.0, "y": nnbook.logic_gate("AND")[1]},
-                             {"p": "perceptron", "X": "X_rows", "y": "labels", "ax": "ax"}, ctx={"k": 2, "rows": 4},
+                                      "X": nnbook.logic_gate("AND")[0] + 0.0, "y": nnbook.logic_gate("AND")[1],
+                                      **dict.fromkeys(("margin", "weight_vector", "errors", "shade", "legend"), True)},
+                             {"p": "perceptron", "X": "X_rows", "y": "labels", "ax": "ax",
+                              **dict.fromkeys(("margin", "weight_vector", "errors", "shade", "legend"), "bool")},
+                             ctx={"k": 2, "rows": 4},
                              aliases={"p": ["perceptron"]}),
     # ---- nnbook.activations
     **{name: _elementwise(getattr(nnbook, name))
@@ -626,13 +756,16 @@ SPECS: dict[str, Callable[[], Case]] = {
                                    "output_activation": "name", "init": "opt_name", "seed": "seed", "dtype": "dtype",
                                    "dropout": "prob"},
                                   aliases={"hidden_activation": ["activation"], "output_activation": ["activation"]}),
-    "NeuralNetwork.forward": lambda: _net_case("forward", with_y=False, valid={("X", "empty")}),
+    "NeuralNetwork.forward": lambda: _net_case("forward", with_y=False, valid={("X", "empty")},
+                                               extra_kwargs={"training": False}, extra_kinds={"training": "bool"}),
     "NeuralNetwork.activation": lambda: Case(_net().activation, {"l": 1}, {"l": "layer_index"},
                                              aliases={"l": ["layer"]}),
     "check_shapes": lambda: Case(nnbook.check_shapes, {"network": _net(), "input_shape": (3, 5), "verbose": False},
-                                 {"network": "network", "input_shape": "shape"}),
-    "plot_network": _plot(nnbook.plot_network, lambda: {"network": _net(), "x": np.array([0.5, -1.0, 2.0])},
-                          {"network": "network", "x": "opt_array", "max_units": "pos_int", "ax": "ax"},
+                                 {"network": "network", "input_shape": "shape", "verbose": "bool"}),
+    "plot_network": _plot(nnbook.plot_network, lambda: {"network": _net(), "x": np.array([0.5, -1.0, 2.0]),
+                                                        "show_weights": True},
+                          {"network": "network", "x": "opt_array", "max_units": "pos_int", "ax": "ax",
+                           "show_weights": "bool"},
                           extra={"x": {"wrong_length": lambda v, c, r: np.append(v, 1.0)}}),
     # ---- nnbook.backprop
     **{name: (lambda fn=getattr(nnbook, name), out=out: (lambda X, Y: Case(
@@ -651,15 +784,21 @@ SPECS: dict[str, Callable[[], Case]] = {
         nnbook.gradient_check, {"network": _net((3, 2, 2)), "X": X, "Y": Y, "epsilon": 1e-6, "loss": None,
                                 "l2": 0.01, "max_entries": 3, "seed": 0, "verbose": False},
         {"network": "network", "X": "X", "Y": "Y", "epsilon": "pos_float", "loss": "loss", "l2": "nonneg_float",
-         "max_entries": "opt_pos_int", "seed": "seed"}, ctx={"out": "softmax", "rows": 3, "k": 2}))(*_data(m=4)),
+         "max_entries": "opt_pos_int", "seed": "seed", "verbose": "bool"},
+        ctx={"out": "softmax", "rows": 3, "k": 2}))(*_data(m=4)),
     # ---- nnbook.mlp
     "NeuralNetwork.update_parameters": _grads_case,
     "NeuralNetwork.train": lambda: _net_case(
-        "train", extra_kwargs={"learning_rate": 0.1, "epochs": 3, "loss": None, "print_every": 1, "stop_loss": None},
+        "train", extra_kwargs={"learning_rate": 0.1, "epochs": 3, "loss": None, "print_every": 1, "stop_loss": None,
+                               "verbose": False, "progress": False},
         extra_kinds={"learning_rate": "pos_float", "epochs": "pos_int", "loss": "loss", "print_every": "pos_int",
-                     "stop_loss": "opt_pos_float"}),
+                     "stop_loss": "opt_pos_float", "verbose": "bool", "progress": "bool"}),
     "NeuralNetwork.predict_proba": lambda: _net_case("predict_proba", with_y=False),
     "NeuralNetwork.predict": lambda: _net_case("predict", with_y=False),
+    "NeuralNetwork.predict[non-finite parameters]": _predict_with("fitted_network", "predict"),
+    "NeuralNetwork.predict_proba[non-finite parameters]": _predict_with("fitted_network", "predict_proba"),
+    "Perceptron.predict[non-finite weights]": _predict_with("fitted_perceptron", "predict"),
+    "Perceptron.decision_function[non-finite weights]": _predict_with("fitted_perceptron", "decision_function"),
     **{name: (lambda fn=getattr(nnbook, name), extra=extra: lambda: Case(
         fn, {"n_samples": 20, "noise": 0.1, "seed": 0, **{k: v for k, (v, _) in extra.items()}},
         {"n_samples": "pos_int", "noise": "nonneg_float", "seed": "seed", **{k: kd for k, (_, kd) in extra.items()}}))()
@@ -668,13 +807,15 @@ SPECS: dict[str, Callable[[], Case]] = {
                            ("make_checkerboard", {"n_tiles": (3, "pos_int")}))},
     "plot_decision_boundary": _plot(nnbook.plot_decision_boundary,
                                     lambda: {"predict": _net((2, 3, 1), out="sigmoid"), "X": _data(2, m=8)[0].T,
-                                             "y": _data(2, m=8)[1], "resolution": 12, "margin": 0.1},
+                                             "y": _data(2, m=8)[1], "resolution": 12, "margin": 0.1,
+                                             "colorbar": True},
                                     {"predict": "callable", "X": "X_rows", "y": "opt_labels", "resolution": "pos_int",
-                                     "margin": "nonneg_float", "ax": "ax"}, ctx={"k": 2, "rows": 8},
+                                     "margin": "nonneg_float", "ax": "ax", "colorbar": "bool"}, ctx={"k": 2, "rows": 8},
                                     valid={("y", "out_of_range"), ("y", "negative"), ("y", "fractional"),
                                            ("X", "extra_cols")}),
-    "plot_losses": _plot(nnbook.plot_losses, lambda: {"histories": {"a": [1.0, 0.5, 0.2], "b": [2.0, 1.0]}},
-                         {"histories": "histories", "ax": "ax"}),
+    "plot_losses": _plot(nnbook.plot_losses, lambda: {"histories": {"a": [1.0, 0.5, 0.2], "b": [2.0, 1.0]},
+                                                      "log": True},
+                         {"histories": "histories", "ax": "ax", "log": "bool"}),
     "plot_boundary_grid": _plot(nnbook.plot_boundary_grid,
                                 lambda: {"panels": {"net": _net((2, 3, 1), out="sigmoid")}, "X": _data(2, m=8)[0].T,
                                          "y": _data(2, m=8)[1], "ncols": 2, "panel_size": 2.0, "resolution": 10},
@@ -725,18 +866,21 @@ SPECS: dict[str, Callable[[], Case]] = {
         ctx=c.ctx, state=c.state, aliases={"X_batch": ["X"], "Y_batch": ["Y"]}))(_net_case("forward")),
     "NeuralNetwork.train_minibatch": lambda: _net_case(
         "train_minibatch", extra_kwargs={"optimizer": "adam", "batch_size": 3, "epochs": 2, "schedule": "step",
-                                         "loss": "cross_entropy", "seed": 0, "l2": 0.0},
+                                         "loss": "cross_entropy", "seed": 0, "l2": 0.0, "verbose": False,
+                                         "progress": False},
         extra_kinds={"optimizer": "optimizer", "batch_size": "pos_int", "epochs": "pos_int", "schedule": "schedule",
-                     "loss": "loss", "seed": "seed", "l2": "nonneg_float"}),
+                     "loss": "loss", "seed": "seed", "l2": "nonneg_float", "verbose": "bool", "progress": "bool"}),
     # ---- nnbook.mnist
     "parse_idx": lambda: Case(nnbook.parse_idx, {"data": _idx_bytes(), "name": "mem.idx"}, {"data": "idx_bytes"}),
     "read_idx": lambda: Case(nnbook.read_idx, {"path": _idx_file()}, {"path": "path_in"}, oserror_ok=("path",)),
     "write_idx": lambda: Case(nnbook.write_idx, {"path": _tmp() / "out.idx", "array": np.arange(6, dtype=np.uint8)},
-                              {"path": "path_out", "array": "idx_array"}, oserror_ok=("path",)),
+                              {"path": "path_out", "array": "idx_array"}, oserror_ok=("path",),
+                              valid={("path", "missing_folder")}),          # the data cache makes its folders
     "get_data_dir": lambda: Case(nnbook.get_data_dir, {"data_dir": _tmp()}, {"data_dir": "data_dir"}),
     "download_dataset": _download_case,
     "one_hot": lambda: Case(nnbook.one_hot, {"labels": np.array([0, 2, 1, 2]), "n_classes": 3, "dtype": np.float32},
                             {"labels": "labels", "n_classes": "opt_pos_int", "dtype": "dtype"}, ctx={"k": 3},
+                            extra={"labels": {"booleans": lambda v, c, r: np.asarray(v) % 2 == 1}},
                             valid={("dtype", "int"), ("dtype", "bool"), ("dtype", "float16"), ("dtype", "complex"),
                                    ("labels", "fewer_samples")}),
     "load_mnist": _load_case(nnbook.load_mnist, "mnist"),
@@ -758,10 +902,15 @@ SPECS: dict[str, Callable[[], Case]] = {
     "plot_history": _plot(nnbook.plot_history, lambda: {"history": nnbook.fit(
         _net(), *_data()[::2], *_data(seed=1)[::2], epochs=2, progress=False, batch_size=4)},
         {"history": "history", "axes": "ax"}),
-    "plot_confusion_matrix": _plot(nnbook.plot_confusion_matrix, lambda: {"cm": _cm(), "class_names": ["a", "b", "c"]},
-                                   {"cm": "cm", "class_names": "titles", "ax": "ax"}),
-    "save_network": lambda: Case(nnbook.save_network, {"network": _net(), "path": _tmp() / "saved.npz"},
-                                 {"network": "network", "path": "path_out"}, oserror_ok=("path",)),
+    "plot_confusion_matrix": _plot(nnbook.plot_confusion_matrix, lambda: {"cm": _cm(), "class_names": ["a", "b", "c"],
+                                                                          "normalize": False},
+                                   {"cm": "cm", "class_names": "titles", "ax": "ax", "normalize": "bool"}),
+    "save_network": lambda: Case(nnbook.save_network, {"network": _net(), "path": _tmp() / "saved.npz",
+                                                       "metadata": {"dataset": "toy", "n_features": 3}},
+                                 {"network": "network", "path": "path_out", "metadata": "metadata"},
+                                 oserror_ok=("path",), extra={"network": NON_FINITE_NETWORK}),
+    "check_save_path": lambda: Case(nnbook.check_save_path, {"path": _tmp() / "dest.npz", "name": "path"},
+                                    {"path": "path_out"}, oserror_ok=("path",)),
     "load_network": lambda: Case(nnbook.load_network, {"path": _net_file()}, {"path": "path_in"},
                                  oserror_ok=("path",)),
     # ---- the scikit-learn estimator (hyperparameters are checked by fit, scikit-learn's rule) and the CLI
@@ -1128,10 +1277,50 @@ REGRESSIONS = [
     ("save_network", "path", "int", TypeError, r"path must be a non-empty str or os\.PathLike"),
     ("load_network", "path", "list", TypeError, r"path must be a non-empty str or os\.PathLike"),
     ("load_network", "path", "truncated", ValueError, r"is not an nnbook network file.*truncated or corrupt"),
-    ("load_network", "path", "random_bytes", ValueError, r"is not an nnbook network file.*truncated or corrupt"),
+    ("load_network", "path", "random_bytes", ValueError,
+     r"is not an nnbook network file.*(unrecognised binary data|truncated or corrupt)"),
     ("load_network", "path", "flipped", ValueError, r"(not an nnbook network file|corrupt)"),
     ("load_network", "path", "directory", ValueError, r"is not an nnbook network file.*it is a directory"),
     ("download_dataset", "mirrors", "empty", ValueError, r"mirrors is empty; pass at least one base URL"),
+    # issue 19: checkpoints (non-finite parameters, metadata, destinations named as given, foreign files), crafted
+    # IDX headers, booleans that are booleans
+    ("save_network", "network", "nan_parameter", ValueError, r"holds 1 NaN value; the network diverged or was edited"),
+    ("save_network", "network", "inf_parameter", ValueError, r"holds 1 infinite value; .* retrain it"),
+    ("save_network", "metadata", "list", TypeError, r"metadata must be a dict describing the training data"),
+    ("save_network", "metadata", "nan", ValueError, r"metadata\['lr'\] is not a finite number"),
+    ("save_network", "metadata", "object", TypeError, r"metadata\['dataset'\] is not JSON-serialisable"),
+    ("save_network", "metadata", "wrong_n_features", ValueError, r"metadata\['n_features'\] is 99 but the network "
+                                                                 r"takes 3 inputs"),
+    ("save_network", "path", "directory", ValueError, r"^path .*bad_directory_\d+ is a directory; give the path of a "
+                                                      r"file in it"),
+    ("save_network", "path", "under_a_file", ValueError, r"^path .*file\.npz/net\.npz: .*file\.npz is a file, not a "
+                                                         r"folder"),
+    ("save_network", "path", "missing_folder", FileNotFoundError, r"^path .*/no_such_folder/net\.npz: the folder "
+                                                                  r".*/no_such_folder does not exist"),
+    ("check_save_path", "path", "missing_folder", FileNotFoundError, r"the folder .*/no_such_folder does not exist"),
+    ("write_idx", "path", "directory", ValueError, r"^path .* is a directory; give the path of a file in it"),
+    ("load_network", "path", "npy", ValueError, r"is not an nnbook network file .*: it is a NumPy \.npy file holding "
+                                                r"one array of shape \(3, 2\)"),
+    ("load_network", "path", "text", ValueError, r"is not an nnbook network file .*: it is a text file"),
+    ("load_network", "path", "empty", ValueError, r"is not an nnbook network file .*: it is empty \(0 bytes\)"),
+    ("load_network", "path", "object_npz", ValueError, r"its entry 'W1' holds Python objects"),
+    ("load_network", "path", "pickle", ValueError, r"it looks like a Python pickle"),
+    ("load_network", "path", "nan_network", ValueError, r"parameter W1 holds 1 NaN value; the network had diverged"),
+    ("parse_idx", "data", "huge_dims", ValueError, r"the header declares 2147483648×2147483648×4 = "
+                                                   r"18,446,744,073,709,551,616 values of 1 byte"),
+    ("parse_idx", "data", "max_dims", ValueError, r"the header declares 4294967295×4294967295 = "
+                                                  r"18,446,744,065,119,617,025 values of 8 bytes"),
+    ("one_hot", "labels", "booleans", TypeError, r"labels are booleans \(True/False\), which are not class labels"),
+    ("load_mnist", "normalize", "string_no", TypeError, r"^normalize must be True or False, got str 'no'"),
+    ("load_mnist", "one_hot", "int_1", TypeError, r"^one_hot must be True or False, got int 1"),
+    ("load_fashion_mnist", "download", "string_False", TypeError, r"^download must be True or False, got str 'False'"),
+    ("download_dataset", "progress", "none", TypeError, r"^progress must be True or False, got NoneType None"),
+    ("fit", "progress", "string_no", TypeError, r"^progress must be True or False, got str 'no'"),
+    ("fit", "restore_best", "int_0", TypeError, r"^restore_best must be True or False, got int 0"),
+    ("fit", "blas_threads", "zero", ValueError, r"^blas_threads must be positive, got 0"),
+    ("fit", "blas_threads", "string", TypeError, r"^blas_threads must be a positive integer, got '3'"),
+    ("plot_confusion_matrix", "normalize", "string_no", TypeError, r"^normalize must be True or False, got str 'no'"),
+    ("check_bool", "value", "array", TypeError, r"^flag must be True or False, got ndarray"),
     # plot helpers
     ("plot_losses", "ax", "int", TypeError, r"ax must be a matplotlib Axes .* or None, got int"),
     ("plot_decision_boundary", "ax", "string", TypeError, r"ax must be a matplotlib Axes"),
@@ -1158,7 +1347,39 @@ REGRESSIONS = [
     ("show_images", "ncols", "zero", ValueError, r"ncols must be positive, got 0"),
     ("plot_lr_range_test", "result", "empty", TypeError, r"result must be the dict returned by lr_range_test"),
     ("plot_lr_range_test", "result", "nan", ValueError, r"result\['loss'\] contains NaN or infinite values"),
+    # issue 19 (network side): non-finite parameters, booleans only, dtype and softmax messages
+    ("NeuralNetwork.predict[non-finite parameters]", "model", "nan_parameter", ValueError,
+     r"^[Wb][12] holds 1 non-finite value \(NaN or inf\); the network diverged or was edited\. Retrain it "
+     r"\(a smaller learning rate\), or load a good checkpoint\.$"),
+    ("NeuralNetwork.predict_proba[non-finite parameters]", "model", "inf_parameter", ValueError,
+     r"^[Wb][12] holds 1 non-finite value \(NaN or inf\); the network diverged"),
+    ("Perceptron.predict[non-finite weights]", "model", "nan_b", ValueError,
+     r"^b is not finite \(b = nan\); the perceptron diverged or was edited\. Fit a new Perceptron, or set w and b "
+     r"to finite values\.$"),
+    ("Perceptron.decision_function[non-finite weights]", "model", "inf_w", ValueError,
+     r"^w holds 1 non-finite value \(NaN or inf\); the perceptron diverged"),
+    ("plot_perceptron", "p", "nan_weights", ValueError, r"^w holds 1 non-finite value \(NaN or inf\)"),
+    ("NeuralNetwork.forward", "training", "string_no", TypeError, r"^training must be True or False, got str 'no'\.$"),
+    ("NeuralNetwork.train", "verbose", "int_1", TypeError, r"^verbose must be True or False, got int 1\.$"),
+    ("NeuralNetwork.train_minibatch", "progress", "string_False", TypeError,
+     r"^progress must be True or False, got str 'False'\.$"),
+    ("check_shapes", "verbose", "none", TypeError, r"^verbose must be True or False, got NoneType None\.$"),
+    ("plot_network", "show_weights", "string_no", TypeError, r"^show_weights must be True or False"),
+    ("plot_decision_boundary", "colorbar", "int_0", TypeError, r"^colorbar must be True or False, got int 0\.$"),
+    ("plot_losses", "log", "string_no", TypeError, r"^log must be True or False"),
+    ("gradient_check", "verbose", "string_no", TypeError, r"^verbose must be True or False"),
+    ("Perceptron.fit", "trace", "string_no", TypeError, r"^trace must be True or False"),
+    ("plot_perceptron", "shade", "string_no", TypeError, r"^shade must be True or False"),
+    ("NeuralNetwork", "dtype", "unknown", TypeError,
+     r"^dtype must be a floating type such as 'float32' or 'float64', got 'no_such_dtype'"),
 ]
+
+
+if "fifo" in PATH_OUT:
+    REGRESSIONS.append(("save_network", "path", "fifo", ValueError, r"pipe exists and is not a regular file"))
+if "proc" in PATH_OUT:
+    REGRESSIONS.append(("save_network", "path", "proc", OSError,
+                        r"^could not write /proc/nnbook-fuzz\.npz: the folder /proc does not accept new files"))
 
 
 @pytest.mark.parametrize("name, arg, mutation, exc, pattern", REGRESSIONS,

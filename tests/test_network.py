@@ -174,7 +174,7 @@ def test_default_init_follows_the_hidden_activation():
     (dict(layer_sizes=[3, 0, 1]), "at least two positive integers"),
     (dict(layer_sizes=[3, 2.5, 1]), "at least two positive integers"),
     (dict(layer_sizes="3-4-1"), "at least two positive integers"),
-    (dict(layer_sizes=[2, 3, 1], hidden_activation="softmax"), "Unknown hidden_activation 'softmax'"),
+    (dict(layer_sizes=[2, 3, 1], hidden_activation="softmax"), "hidden_activation 'softmax' is an output activation"),
     (dict(layer_sizes=[2, 3, 1], output_activation="relux"), "Unknown output_activation"),
     (dict(layer_sizes=[2, 3, 1], init="glorot"), "Unknown init 'glorot'"),
     (dict(layer_sizes=[2, 3, 1], dtype=np.int32), "dtype must be float32 or float64"),
