@@ -265,12 +265,15 @@ def _check_destination(path, name: str, make_folder: bool, example: str = "netwo
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise _write_error(e, shown, folder, "write") from None
+        raise _write_error(e, shown, folder, "write", checking=name) from None
     return p
 
 
-def _write_error(e: OSError, shown: str, folder: Path, what: str) -> OSError:
-    """`e` (raised while writing through a temporary file) retold with the destination the user gave."""
+def _write_error(e: OSError, shown: str, folder: Path, what: str, checking: str = "") -> OSError:
+    """`e` (raised while writing through a temporary file) retold with the destination the user gave.
+
+    With `checking` (the argument's name), `e` came from the check made before any work (nothing was
+    going to be written yet), and the message says so."""
     code = e.errno
     if code in (errno.EACCES, errno.EPERM):
         reason = f"permission denied in the folder {folder}"
@@ -281,8 +284,12 @@ def _write_error(e: OSError, shown: str, folder: Path, what: str) -> OSError:
                   else f"the folder {folder} does not exist")
     else:                                              # e.g. "No space left on device"; never the temporary's name
         reason = e.strerror or str(e)
-    message = (f"could not {what} {shown}: {reason}. Nothing was written (a file already there is unchanged); "
-               f"give another path, or make room or permission in that folder.")
+    if checking:
+        message = (f"{checking} {shown}: a file cannot be written there: {reason}; give a path in a folder you "
+                   f"can write to.")
+    else:
+        message = (f"could not {what} {shown}: {reason}. Nothing was written (a file already there is unchanged); "
+                   f"give another path, or make room or permission in that folder.")
     try:
         new = type(e)(message)
     except Exception:                                  # noqa: BLE001 - an OSError subclass with other arguments

@@ -154,9 +154,12 @@ def test_save_into_proc_names_the_destination():
     with pytest.raises(OSError) as info:
         nnbook.save_network(_net(), "/proc/x.npz")
     _assert_names_destination(info, "/proc/x.npz")
-    assert str(info.value).startswith("could not write /proc/x.npz: the folder /proc does not accept new files")
-    with pytest.raises(OSError, match="could not write /proc/x.npz"):      # before any long work (the CLI)
-        nnbook.check_save_path("/proc/x.npz")
+    assert str(info.value).startswith("path /proc/x.npz: a file cannot be written there: the folder /proc does "
+                                      "not accept new files")
+    with pytest.raises(OSError) as info:                                   # before any long work (the CLI)
+        nnbook.check_save_path("/proc/x.npz", "--save")
+    assert str(info.value).startswith("--save /proc/x.npz: a file cannot be written there")
+    assert "Nothing was written" not in str(info.value)                    # nothing was going to be, yet
 
 
 def test_a_failed_write_names_the_destination_and_keeps_errno(tmp_path, monkeypatch):
