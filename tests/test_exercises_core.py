@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-import nnbook.exercises as ex
+import nnbook.exercises.core as ex
 from nnbook.exercises import CheckResult, Tester, check, hint, solution
 
 
