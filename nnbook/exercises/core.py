@@ -77,7 +77,16 @@ class _NotAttempted(Exception):
 
 
 class _Failed(Exception):
-    """The attempt is wrong; the message is the diagnosis."""
+    """The attempt is wrong; the message is the diagnosis, `hint` a nudge aimed at that very mistake (or None)."""
+
+    def __init__(self, message: str = "", hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+class _TimeLimit(BaseException):
+    """Raised inside the learner's code when it runs past the check's time limit (a BaseException, so that
+    the learner's own `except Exception` cannot swallow it)."""
 
 
 class _LearnerError(Exception):
@@ -108,6 +117,31 @@ def _summarise(exc: BaseException, name: str) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"your `{name}` raised {type(exc).__name__}{where}" + (f": {text}" if text else "")
 
+
+import contextlib
+import signal
+import threading
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise `_TimeLimit` in the code run inside after `seconds` (POSIX, main thread); elsewhere no limit."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer") and
+              threading.current_thread() is threading.main_thread() and
+              signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))        # no other timer running
+    if not usable:
+        yield
+        return
+    def stop(signum, frame):
+        raise _TimeLimit()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 # %% ../../nbs/11_exercises.ipynb #16dd4217
 import numpy as np
 
@@ -126,11 +160,16 @@ class Tester:
         self.notes: list[str] = []
 
     # --- running the learner's code -------------------------------------------------------------
-    def call(self, fn, *args, name: str | None = None, allow_none: bool = False, may_modify=(), **kwargs):
+    time_limit = 30.0     # seconds one call of the learner's code may take before the check gives up on it
+
+    def call(self, fn, *args, name: str | None = None, allow_none: bool = False, may_modify=(),
+             time_limit: float | None = None, **kwargs):
         """Call the learner's `fn`; skeletons are "not attempted", exceptions a one-line verdict.
 
         Array arguments are copied and compared afterwards: an input modified in place fails, unless its
         position (or keyword) is in `may_modify` (`True`: all may change, as for an optimizer's update).
+        A call that runs longer than `time_limit` seconds (default `Tester.time_limit`) is stopped and
+        fails: a loop that never ends gets a verdict instead of a check that hangs.
         """
         name = name or getattr(fn, "__qualname__", getattr(fn, "__name__", "your function"))
         if fn is None or fn is Ellipsis:
@@ -142,8 +181,14 @@ class Tester:
             for key, value in list(enumerate(args)) + list(kwargs.items()):
                 if isinstance(value, np.ndarray) and key not in may_modify:
                     watched[key] = (value, value.copy())
+        limit = self.time_limit if time_limit is None else time_limit
         try:
-            result = fn(*args, **kwargs)
+            with _time_limit(limit):
+                result = fn(*args, **kwargs)
+        except _TimeLimit:
+            raise _Failed(f"`{name}` did not finish within {limit:g} s, so the check stopped it",
+                          hint=f"Look for a loop in `{name}` that never ends: a `while` whose condition never "
+                               f"becomes false, or a loop over a list that the loop itself keeps growing.") from None
         except NotImplementedError:
             raise _NotAttempted(f"`{name}` still raises NotImplementedError") from None
         except (_NotAttempted, _Failed, _LearnerError):
@@ -160,17 +205,17 @@ class Tester:
         return result
 
     # --- verdicts -------------------------------------------------------------------------------
-    def fail(self, message: str):
-        """Fail with a diagnosis (never the expected values)."""
-        raise _Failed(message)
+    def fail(self, message: str, hint: str | None = None):
+        """Fail with a diagnosis (never the expected values); `hint`: a nudge for this mistake, shown by `hint()`."""
+        raise _Failed(message, hint)
 
     def not_attempted(self, message: str = "the starter code is unchanged"):
         raise _NotAttempted(message)
 
-    def check(self, condition, message: str):
-        """Fail with `message` unless `condition` holds."""
+    def check(self, condition, message: str, hint: str | None = None):
+        """Fail with `message` (and `hint`) unless `condition` holds."""
         if not condition:
-            raise _Failed(message)
+            raise _Failed(message, hint)
 
     def note(self, text: str):
         """Something the check tested, for the passed verdict."""
@@ -220,10 +265,11 @@ class Tester:
                 raise _Failed(f"{what} is {factor:.4g} times what it should be: {message}")
         if near(-actual) and np.any(np.abs(expected) > atol):
             raise _Failed(f"{what} has the wrong sign everywhere (a minus sign missing or extra?)")
-        if diagnose is not None:
-            message = diagnose(actual, expected)
-            if message:
-                raise _Failed(message)
+        if diagnose is not None:   # the check's own diagnosis: a message, or (message, hint)
+            found = diagnose(actual, expected)
+            if found:
+                message, hint = found if isinstance(found, tuple) else (found, None)
+                raise _Failed(message, hint)
         nonzero = np.abs(expected) > atol
         if nonzero.sum() >= 2:
             ratios = actual[nonzero] / expected[nonzero]
@@ -307,49 +353,79 @@ def check(exercise: str, **objects) -> CheckResult:
     elif missing:
         status, message = "not attempted", "not defined yet: " + ", ".join(f"`{n}`" for n in missing)
     else:
-        status, message = _run(entry["check"], found)
+        status, message, targeted = _run_with_hint(entry["check"], found)
+    _targeted_hints.pop(eid, None)
+    if status in ("failed", "error") and entry.get("check") is not None and not missing:
+        _targeted_hints[eid] = targeted
     print(_verdict(eid, status, message))
     return CheckResult(eid, status, message)
 
 
+_targeted_hints: dict[str, str | None] = {}   # exercise: the hint for the mistake its last check found
+
+
 def _run(fn, objects: dict) -> tuple[str, str]:
     """Run a check; (status, message)."""
+    return _run_with_hint(fn, objects)[:2]
+
+
+def _run_with_hint(fn, objects: dict) -> tuple[str, str, str | None]:
+    """Run a check; (status, message, the hint for the mistake found or None)."""
     for name, obj in objects.items():
         if obj is None or obj is Ellipsis:
-            return "not attempted", f"`{name}` is still {obj!r}"
+            return "not attempted", f"`{name}` is still {obj!r}", None
     t = Tester()
     try:
         with np.errstate(all="ignore"):
             fn(t, **objects)
     except _NotAttempted as e:
-        return "not attempted", str(e)
+        return "not attempted", str(e), None
     except _Failed as e:
-        return "failed", str(e)
+        return "failed", str(e), e.hint
     except _LearnerError as e:
-        return "error", str(e)
+        return "error", str(e), None
     except NotImplementedError:
-        return "not attempted", "part of the starter code still raises NotImplementedError"
+        return "not attempted", "part of the starter code still raises NotImplementedError", None
     except Exception as exc:  # the check could not use the attempt (a missing attribute, a wrong signature)
         # frames below the check's own (the first two are this function and the check) that are the learner's
         learner = [f for f in traceback.extract_tb(exc.__traceback__)[2:] if _is_learner_frame(f.filename)]
         if learner:
-            return "error", _summarise(exc, learner[-1].name)
+            return "error", _summarise(exc, learner[-1].name), None
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return "failed", (f"the check could not use your code: {type(exc).__name__}: {text} (keep the names, "
-                          f"arguments and return values of the starter code)")
-    return "passed", "; ".join(t.notes)
+                          f"arguments and return values of the starter code)"), None
+    return "passed", "; ".join(t.notes), None
 
 # %% ../../nbs/11_exercises.ipynb #3e6c1ff1
 _hints_shown: dict[str, int] = {}
 
 
+_giveaway_announced: set[str] = set()
+
+
 def hint(exercise: str, reset: bool = False) -> None:
-    """Print the next hint for an exercise (one more per call; `reset=True` starts again)."""
+    """Print the next hint for an exercise (one more per call; `reset=True` starts again).
+
+    After a failed check, the first call gives the hint for the mistake that check found. The staged hints
+    then go from a nudge to the answer; before the one that gives the answer away (the table's `reveals`),
+    a call only says so, and the next call shows it."""
     eid, entry = _entry(exercise)
     hints = tuple(entry.get("hints", ()))
     if reset:
         _hints_shown[eid] = 0
+        _giveaway_announced.discard(eid)
+    targeted = _targeted_hints.pop(eid, None)
     k = _hints_shown.get(eid, 0)
+    if targeted:
+        more = f" More general hints: call hint('{eid}') again." if k < len(hints) else ""
+        print(f"Hint for the mistake your last check of Exercise {eid} found: {targeted}{more}")
+        return
+    reveals = entry.get("reveals")
+    if hints and k < len(hints) and reveals is not None and k + 1 >= reveals and eid not in _giveaway_announced:
+        _giveaway_announced.add(eid)
+        print(f"Hint {k + 1} of {len(hints)} for Exercise {eid} gives the answer away. Try the earlier hints "
+              f"first; call hint('{eid}') again to see it.")
+        return
     if not hints:
         print(f"Exercise {eid} has no hints; solution('{eid}') says where the worked solution is.")
     elif k >= len(hints):
@@ -415,7 +491,9 @@ _SETUP = '''\
 # Set-up: the nnbook package (installed here if it is missing, e.g. on Colab), NumPy and the checks.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("nnbook") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"])
+    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"]).returncode:
+        raise SystemExit("Could not install nnbook here: install it with `pip install nnbook` "
+                         "(in a notebook: `%pip install nnbook`), then run this cell again.")
 
 import numpy as np
 import nnbook
@@ -520,13 +598,32 @@ def write_exercises(which: str | None = None, directory=".", force: bool = False
     if existing and not force:
         raise FileExistsError(f"Not overwriting {', '.join(existing)}: it may hold your work. "
                               f"Choose another --dir, move it away, or pass force=True (--force).")
-    directory.mkdir(parents=True, exist_ok=True)
     for path, section, only in targets:
         nb = json.loads((starters_dir() / starter_name(section)).read_text(encoding="utf-8"))
         if only:
             nb = _only(nb, section, only)
-        _atomic_write(path, _dumps(nb).encode("utf-8"))
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, _dumps(nb).encode("utf-8"))
+        except OSError as e:
+            raise _folder_error(e, directory, path) from None
     return [p for p, _, _ in targets]
+
+
+def _folder_error(e: OSError, directory: Path, path: Path) -> OSError:
+    """The error of a folder that takes no exercise notebook, naming it as given and saying what to do."""
+    fix = "Choose a folder you can write, e.g. --dir ~/nnbook-exercises (directory= in Python)."
+    blocker = next((p for p in [directory, *directory.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        error = NotADirectoryError(f"{blocker} is a file, not a folder: the exercise notebooks need a folder "
+                                   f"(--dir {directory}). {fix}")
+    else:
+        what = (f"Cannot write {path.name} into the folder {directory}" if directory.is_dir() else
+                f"Cannot create the folder {directory} for the exercise notebooks")
+        reason = e.strerror or type(e).__name__
+        error = type(e)(f"{what}: {reason[0].lower() + reason[1:]}. {fix}")
+    error.errno = e.errno
+    return error
 
 
 def _only(nb: dict, section: str, only: str) -> dict:
