@@ -146,6 +146,20 @@ def _time_limit(seconds: float):
 import numpy as np
 
 
+def _argument_name(fn, key) -> str:
+    """How a verdict names argument `key` (a position or a keyword) of the learner's `fn`: by the name
+    the learner gave it ("its input `Z`"), else by its position ("its argument 2")."""
+    if not isinstance(key, int):
+        return f"its input `{key}`"
+    try:
+        import inspect
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return f"its input `{params[key].name}`"
+    except (TypeError, ValueError, IndexError):
+        return f"its argument {key + 1}"
+
+
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -199,9 +213,10 @@ class Tester:
             raise _NotAttempted(f"`{name}` returns None (is its body still `pass`?)")
         for key, (value, before) in watched.items():
             if value.shape != before.shape or not np.array_equal(value, before, equal_nan=True):
-                which = f"argument {key + 1}" if isinstance(key, int) else f"argument `{key}`"
-                raise _Failed(f"`{name}` modified its {which} in place; compute the result in a new array "
-                              f"(e.g. `np.exp(Z)` rather than `np.exp(Z, out=Z)`, `Z = Z - c` rather than `Z -= c`)")
+                which = _argument_name(fn, key)
+                raise _Failed(f"`{name}` modified {which} in place: it should leave it unchanged and return "
+                              f"a new array", hint="Compute the result in a new array: `np.exp(Z)` rather than "
+                              "`np.exp(Z, out=Z)`, `Z = Z - c` rather than `Z -= c`, `A = A * D` rather than `A *= D`.")
         return result
 
     # --- verdicts -------------------------------------------------------------------------------
@@ -260,9 +275,10 @@ class Tester:
         scale = max(np.max(np.abs(expected)), atol)
         def near(x):
             return np.allclose(x, expected, rtol=max(rtol, 1e-5), atol=max(atol, 1e-7 * scale))
-        for factor, message in (factors or {}).items():
+        for factor, message in (factors or {}).items():   # message, or (message, hint)
             if near(actual / factor):
-                raise _Failed(f"{what} is {factor:.4g} times what it should be: {message}")
+                message, hint = message if isinstance(message, tuple) else (message, None)
+                raise _Failed(f"{what} is {factor:.4g} times what it should be: {message}", hint)
         if near(-actual) and np.any(np.abs(expected) > atol):
             raise _Failed(f"{what} has the wrong sign everywhere (a minus sign missing or extra?)")
         if diagnose is not None:   # the check's own diagnosis: a message, or (message, hint)
@@ -414,7 +430,7 @@ def hint(exercise: str, reset: bool = False) -> None:
     if reset:
         _hints_shown[eid] = 0
         _giveaway_announced.discard(eid)
-    targeted = _targeted_hints.pop(eid, None)
+    targeted = _targeted_hints.pop(eid, None)   # a reset restarts the staged hints, not the last check's
     k = _hints_shown.get(eid, 0)
     if targeted:
         more = f" More general hints: call hint('{eid}') again." if k < len(hints) else ""
