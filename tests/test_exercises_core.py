@@ -227,7 +227,7 @@ def test_the_result_is_falsy_unless_passed_and_shows_nothing_more_in_a_notebook(
 def test_tester_equal_counts_differences_without_showing_the_answer():
     t = Tester()
     t.equal([1, 0, 1], np.array([1, 0, 1]), "labels")
-    with pytest.raises(ex._Failed, match=r"differs in 1 of 3 entries \(the first at index \(2,\)\)"):
+    with pytest.raises(ex._Failed, match=r"1 of 3 entries are not right \(the first at index \(2,\)\)"):
         t.equal([1, 0, 0], np.array([1, 0, 1]), "labels")
     with pytest.raises(ex._Failed, match="is 3, which is not right"):
         t.equal(3, 4, "the number of updates")

@@ -295,7 +295,7 @@ class Tester:
         diff = np.abs(actual - expected)
         idx = np.unravel_index(np.argmax(diff), diff.shape)
         where = f" at index {tuple(int(i) for i in idx)}" if diff.ndim else ""
-        raise _Failed(f"{what} differs from the expected values (largest difference {diff[idx]:.3g}{where})")
+        raise _Failed(f"{what} does not match the expected values (largest difference {diff[idx]:.3g}{where})")
 
     def equal(self, actual, expected, what: str):
         """Exact equality (labels, counts, booleans), with where they differ but not what they should be."""
@@ -310,7 +310,7 @@ class Tester:
         wrong = act != exp
         if np.any(wrong):
             first = tuple(int(i) for i in np.argwhere(wrong)[0])
-            raise _Failed(f"{what} differs in {int(wrong.sum())} of {wrong.size} entries (the first at index {first})")
+            raise _Failed(f"{what}: {int(wrong.sum())} of {wrong.size} entries are not right (the first at index {first})")
         return actual
 
 # %% ../../nbs/11_exercises.ipynb #b09bfb77
