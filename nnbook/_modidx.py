@@ -377,6 +377,7 @@ d = { 'settings': { 'branch': 'main',
                               'nnbook.utils.check_choice': ('utils.html#check_choice', 'nnbook/utils.py'),
                               'nnbook.utils.check_path': ('utils.html#check_path', 'nnbook/utils.py'),
                               'nnbook.utils.check_positive': ('utils.html#check_positive', 'nnbook/utils.py'),
+                              'nnbook.utils.display_path': ('utils.html#display_path', 'nnbook/utils.py'),
                               'nnbook.utils.glue': ('utils.html#glue', 'nnbook/utils.py'),
                               'nnbook.utils.progress_bar': ('utils.html#progress_bar', 'nnbook/utils.py'),
                               'nnbook.utils.set_style': ('utils.html#set_style', 'nnbook/utils.py')}}}
