@@ -138,3 +138,12 @@ def test_machine_paths_in_outputs_are_reported_by_page():
     problems = pages.check_output_paths("10_cli.html", article)
     assert problems == ["10_cli.html: a path of the build machine in an output under 'Data': '/work/shared/data' "
                         "(print it as a reader writes it: nnbook.utils.display_path)"]
+
+
+def test_a_notebook_restored_from_the_cache_without_images_is_judged_by_its_page(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "source": "plt.plot([1])", "metadata": {}, "outputs": []}]}
+    page = tmp_path / "x.html"
+    page.write_text('<div class="cell_output docutils container"><img src="a.png"/></div>')
+    assert pages._restored_without_images(nb, page)
+    page.write_text('<div class="cell_output docutils container"><pre>1</pre></div>')
+    assert not pages._restored_without_images(nb, page)          # the figure vanished from the page too
