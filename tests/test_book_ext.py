@@ -64,7 +64,7 @@ def test_which_cells_draw(src, drawn):
     ("data directory: /work/shared/data (from NNBOOK_DATA)", ["/work/shared/data"]),
     ("saved to /tmp/nnbook-cli-x1/net.npz", ["/tmp/nnbook-cli-x1/net.npz"]),
     ("File /home/ann/.venv/lib/python3.11/site.py", ["/home/ann/.venv/lib/python3.11/site.py"]),
-    ("read /usr/share/datasets/fashion-mnist", ["/usr/share/datasets/fashion-mnist"]),
+    ("read /usr/share/datasets/fashion-mnist.", ["/usr/share/datasets/fashion-mnist"]),
     ("data: MNIST from $NNBOOK_DATA/mnist", []),
     ("cache: ~/.cache/nnbook/mnist", []),
     ("see https://nnbook.github.io/nnbook/nbs/04_backprop.html", []),

@@ -89,7 +89,7 @@ def machine_paths(text: str) -> list[str]:
     top folder /x exists on this machine. URLs, `$NNBOOK_DATA/...`, `~/...` and relative paths are not."""
     found = []
     for m in ABS_PATH.finditer(text):
-        path = m.group(0)
+        path = m.group(0).rstrip(".")                 # a sentence's full stop is not part of it
         top = path.strip("/").split("/")[0]
         if not top or top in (".", ".."):
             continue
