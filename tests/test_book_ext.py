@@ -147,3 +147,59 @@ def test_a_notebook_restored_from_the_cache_without_images_is_judged_by_its_page
     assert pages._restored_without_images(nb, page)
     page.write_text('<div class="cell_output docutils container"><pre>1</pre></div>')
     assert not pages._restored_without_images(nb, page)          # the figure vanished from the page too
+
+
+browser = _load("browser_test", "tools/browser_test.py")
+
+
+def test_overflow_at_two_widths():
+    items = [{"kind": "equation", "what": r"\frac{a}{b}", "width": 900, "room": 688, "where": "3A.2",
+              "scrolls_in_own_box": True},
+             {"kind": "sticks out", "what": "div.admonition Algorithm", "width": 700, "room": 688, "where": "3.4"}]
+    assert len(browser.overflow_problems(items, 1280)) == 2
+    phone = browser.overflow_problems(items, 390)            # an equation may scroll in its own box there
+    assert len(phone) == 1 and "sticks out" in phone[0]
+    report = browser.overflow_report({"nbs/A": {1280: {"items": items}}})
+    assert "| nbs/A | 3A.2 | `\\frac{a}{b}` | 900 | 688 |" in report and "1 equation(s)" in report
+
+
+def test_launch_links_open_the_section_starter(tmp_path):
+    prefixes = ["https://mybinder.org/v2/gh/nnbook/nnbook", "https://colab.research.google.com/github/nnbook/nnbook"]
+    (tmp_path / "nnbook" / "starters").mkdir(parents=True)
+    (tmp_path / "nbs").mkdir()
+    starter = {"cells": [{"cell_type": "code", "source": "import nnbook"}]}
+    chapter = {"cells": [{"cell_type": "code", "source": "#| export\nx = 1"}]}
+    import json as _json
+    (tmp_path / "nnbook/starters/exercises-3.8.ipynb").write_text(_json.dumps(starter))
+    (tmp_path / "nbs/07b_torch.ipynb").write_text(_json.dumps(chapter))
+    good = [prefixes[0] + "/main?urlpath=lab/tree/nnbook/starters/exercises-3.8.ipynb",
+            prefixes[1] + "/blob/main/nnbook/starters/exercises-3.8.ipynb"]
+    assert browser.launch_problems(good, "3.8 Bridging to PyTorch", prefixes, tmp_path) == []
+    bad = [prefixes[0] + "/main?urlpath=lab/tree/nbs/07b_torch.ipynb",
+           prefixes[1] + "/blob/main/nbs/07b_torch.ipynb"]
+    problems = browser.launch_problems(bad, "3.8 Bridging to PyTorch", prefixes, tmp_path)
+    assert sum("does not open nnbook/starters/exercises-3.8.ipynb" in p for p in problems) == 2
+    assert sum("#| lines" in p for p in problems) == 2
+    assert browser.launch_problems([], "Appendix 3A: Backpropagation", prefixes, tmp_path) == []
+
+
+def test_the_book_rewrites_launch_buttons_to_the_starter(tmp_path):
+    out = _load("nnbook_output", "book/_latex/nnbook_output.py")
+    (tmp_path / "nnbook" / "starters").mkdir(parents=True)
+    (tmp_path / "nnbook/starters/exercises-3.4.ipynb").write_text("{}")
+
+    class App:
+        srcdir = str(tmp_path)
+
+    def context(title):
+        return {"title": title, "header_buttons": [{"label": "launch-buttons", "buttons": [
+            {"url": "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/nbs/04_backprop.ipynb"},
+            {"url": "https://colab.research.google.com/github/o/r/blob/main/nbs/04_backprop.ipynb"}]}]}
+    ctx = context("3.4 Backpropagation")
+    out.launch_starters(App(), "nbs/04_backprop", None, ctx, None)
+    urls = [b["url"] for b in ctx["header_buttons"][0]["buttons"]]
+    assert all(u.endswith("nnbook/starters/exercises-3.4.ipynb") for u in urls)
+    for title in ("Appendix 3A: Backpropagation derivations", "3.9 A section without exercises"):
+        ctx = context(title)
+        out.launch_starters(App(), "nbs/04_backprop", None, ctx, None)
+        assert ctx["header_buttons"] == []
