@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .utils import display_path
 
 _DATASETS = ("mnist", "fashion-mnist")
 _OPENER = None             # download_dataset's opener; tests put a fake one here (None: urllib)
@@ -91,12 +92,12 @@ def _load_dataset(name: str, data_dir, dtype):
         elsewhere = "".join(f" or {d}" for d in _DATASETS[name].system_dirs)
         which = "all 4 files" if len(missing) == 4 else ", ".join(missing)
         where = f" --data-dir {data_dir}" if data_dir else ""
-        raise _CommandError(f"{_title(name)} files not found in {first}{elsewhere} (missing: {which}; .gz or "
+        raise _CommandError(f"{_title(name)} files not found in {display_path(first)}{elsewhere} (missing: {which}; .gz or "
                             f"uncompressed); download them with: nnbook data --dataset {name}{where}; or pass "
                             f"--data-dir DIR, a folder that holds {_DATASETS[name].folder}/ (or set NNBOOK_DATA).")
     loader = load_mnist if name == "mnist" else load_fashion_mnist
     data = loader(data_dir, download=False, dtype=dtype)
-    print(f"data: {_title(name)} from {', '.join(folders)}")
+    print(f"data: {_title(name)} from {', '.join(map(display_path, folders))}")
     return data
 
 def _title(name: str) -> str:
@@ -168,7 +169,8 @@ def _cmd_train(args) -> int:
     if save_path is not None:
         metadata = {"dataset": args.dataset, "n_features": int(X_all.shape[1]), "preprocessing": _PREPROCESSING}
         path = save_network(net, save_path, metadata=metadata)
-        print(f"saved the network to {path} (nnbook evaluate {path}; nnbook.load_network in Python)")
+        shown = display_path(path)
+        print(f"saved the network to {shown} (nnbook evaluate {shown}; nnbook.load_network in Python)")
     return 0
 
 # %% ../nbs/10_cli.ipynb #e872a5ca
@@ -225,7 +227,7 @@ def _cmd_evaluate(args) -> int:
     loss, acc = evaluate(net, X_test.T, one_hot(y_test, 10, net.dtype))
     A, _ = net.forward(X_test.T)
     cm = confusion_matrix(y_test, A.argmax(axis=0), n_classes=10)
-    print(f"network: {path} {net.layer_sizes}, {net.hidden_activation} hidden units, {net.dtype.name}")
+    print(f"network: {display_path(path)} {net.layer_sizes}, {net.hidden_activation} hidden units, {net.dtype.name}")
     print(f"{_title(args.dataset)} test set: {len(y_test)} images")
     print(f"test accuracy: {acc:.4f} ({int(np.trace(cm))} of {len(y_test)}), test loss {loss:.4f}")
     print("confusion matrix (rows: true class, columns: predicted class):")
@@ -239,9 +241,9 @@ def _cmd_data(args) -> int:
     from nnbook.mnist import download_dataset, get_data_dir, load_fashion_mnist, load_mnist
     names = _DATASETS if args.dataset == "all" else (args.dataset,)
     root = get_data_dir(args.data_dir)
-    source = ("--data-dir" if args.data_dir else "$NNBOOK_DATA" if os.environ.get("NNBOOK_DATA")
+    source = ("" if args.data_dir or os.environ.get("NNBOOK_DATA")   # the path shows where it came from
               else "the user cache; --data-dir or $NNBOOK_DATA choose another")
-    print(f"data directory: {root} ({source})")
+    print(f"data directory: {display_path(root)}" + (f" ({source})" if source else ""))
     failed = []
     for name in names:
         if not args.verify_only:
@@ -461,7 +463,7 @@ def _cmd_run(args) -> int:
                             f"{'is' if len(missing) == 1 else 'are'} not installed. Install the development "
                             f"extras: pip install \"nnbook[dev]\" (or just: pip install nbclient ipykernel).")
     convert, rules = _book_convert_cell(nbs_dir)
-    print(f"running {len(paths)} notebook(s) from {nbs_dir} (cell timeout {args.timeout:g} s; directives: {rules})")
+    print(f"running {len(paths)} notebook(s) from {display_path(nbs_dir)} (cell timeout {args.timeout:g} s; directives: {rules})")
     results, start = [], time.perf_counter()
     for path in paths:
         res = _execute_notebook(path, args.timeout, convert, not args.no_progress)
@@ -489,7 +491,7 @@ def _cmd_exercises(args) -> int:
               f"with: nnbook exercises [SECTION|EXERCISE] --dir DIR")
         return 0
     for path in write_exercises(args.which, args.dir, force=args.force):
-        print(f"wrote {path}")
+        print(f"wrote {display_path(path)}")
     print("Open them in Jupyter; in a notebook, check(\"3.4b\") checks your attempt at Exercise 3.4b.")
     return 0
 

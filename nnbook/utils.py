@@ -9,7 +9,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['STYLE', 'add_to_class', 'glue', 'set_style', 'as_float_array', 'check_positive', 'check_choice', 'check_bool',
-           'as_rng', 'check_axes', 'check_path', 'progress_bar']
+           'as_rng', 'check_axes', 'check_path', 'progress_bar', 'display_path']
 
 # %% ../nbs/00_utils.ipynb #e249b53f
 def add_to_class(cls):
@@ -245,3 +245,32 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
 
+
+# %% ../nbs/00_utils.ipynb #f2237358
+def display_path(path) -> str:  # a str or os.PathLike
+    """`path` as a reader would write it: `$NNBOOK_DATA/...`, `~/...`, else as given.
+
+    A path inside the folder that the environment variable `NNBOOK_DATA` names is shown relative to
+    it, a path inside the home folder relative to `~`; a relative path and any other path come back
+    unchanged. For messages and printed output only: the result is not meant to be opened.
+    """
+    import os
+    from pathlib import Path
+    text = os.fspath(check_path(path))
+    full = os.path.expanduser(text)
+    if not os.path.isabs(full):
+        return text
+    roots = []
+    if os.environ.get("NNBOOK_DATA"):
+        roots.append(("$NNBOOK_DATA", os.path.expanduser(os.environ["NNBOOK_DATA"])))
+    home = os.path.expanduser("~")
+    if os.path.isabs(home) and os.path.dirname(os.path.abspath(home)) != os.path.abspath(home):
+        roots.append(("~", home))                       # not when the home folder is the root /
+    for name, root in roots:
+        for norm in (os.path.abspath, os.path.realpath):
+            inner, outer = norm(full), norm(root)
+            if inner == outer:
+                return name
+            if inner.startswith(outer.rstrip(os.sep) + os.sep):
+                return name + "/" + Path(os.path.relpath(inner, outer)).as_posix()
+    return text

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import nnbook
+from nnbook.utils import display_path
 from nnbook import cli
 from nnbook.cli import main
 
@@ -357,7 +358,7 @@ def test_run_reports_times_and_the_failing_cell(project, monkeypatch, capsys):
     monkeypatch.chdir(project)                                     # found through settings.ini's nbs_path
     code, out, err = run(["run", "--timeout", "2", "--no-progress"], capsys)
     assert code == 1
-    assert f"running 4 notebook(s) from {project / 'notebooks'}" in out
+    assert f"running 4 notebook(s) from {display_path(project / 'notebooks')}" in out
     assert "directives: " + str(project / "book" / "_ext" / "nbdev_directives.py") in out     # the book's own rules
     lines = out.splitlines()
     status = {l.split()[1]: l.split()[0] for l in lines if l.strip().startswith(("ok", "FAILED"))}

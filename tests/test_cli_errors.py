@@ -16,6 +16,7 @@ import nnbook
 import nnbook.mnist
 from nnbook import cli
 from nnbook.cli import main
+from nnbook.utils import display_path
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("NNBOOK_DATA") or REPO.parent / "shared" / "data")
@@ -90,7 +91,7 @@ def test_train_checks_an_unwritable_folder(tmp_path, capsys, no_training):
 def test_a_good_save_path_still_trains_and_saves(tmp_path, capsys):
     path = tmp_path / "net.npz"
     code, out, err = run(["train", "--save", str(path), "--data-dir", str(DATA), *QUICK], capsys)
-    assert code == 0 and path.is_file() and f"saved the network to {path}" in out
+    assert code == 0 and path.is_file() and f"saved the network to {display_path(path)}" in out
 
 
 # ---------------------------------------------------------------- files that are not checkpoints
@@ -150,9 +151,9 @@ def test_train_records_the_dataset_in_the_checkpoint(mnist_checkpoint):
 
 def test_train_and_evaluate_say_which_data_folder_they_read(mnist_checkpoint, capsys):
     path, train_out = mnist_checkpoint
-    assert f"data: MNIST from {DATA / 'mnist'}" in train_out.splitlines()
+    assert f"data: MNIST from {display_path(DATA / 'mnist')}" in train_out.splitlines()
     code, out, err = run(["evaluate", str(path), "--data-dir", str(DATA)], capsys)
-    assert code == 0 and err == "" and f"data: MNIST from {DATA / 'mnist'}" in out.splitlines()
+    assert code == 0 and err == "" and f"data: MNIST from {display_path(DATA / 'mnist')}" in out.splitlines()
 
 
 def test_evaluate_refuses_another_dataset_than_the_one_trained_on(mnist_checkpoint, capsys, monkeypatch):
@@ -233,7 +234,7 @@ def test_help_texts_of_the_main_options(capsys):
 def test_missing_data_error_uses_the_command_lines_words(tmp_path, capsys):
     code, out, err = run(["train", "--data-dir", str(tmp_path), "--no-progress"], capsys)
     assert code == 1 and out == "" and err.count("\n") == 1
-    assert err.startswith(f"nnbook: error: MNIST files not found in {tmp_path / 'mnist'}")
+    assert err.startswith(f"nnbook: error: MNIST files not found in {display_path(tmp_path / 'mnist')}")
     assert f"nnbook data --dataset mnist --data-dir {tmp_path}" in err and "--data-dir DIR" in err
     assert "data_dir=" not in err and "download=True" not in err
 
@@ -242,7 +243,7 @@ def test_missing_data_error_without_data_dir(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NNBOOK_DATA", str(tmp_path))
     code, _, err = run(["train", "--no-progress"], capsys)
     assert code == 1 and err.count("\n") == 1
-    assert f"MNIST files not found in {tmp_path / 'mnist'}" in err and "nnbook data --dataset mnist;" in err
+    assert f"MNIST files not found in {display_path(tmp_path / 'mnist')}" in err and "nnbook data --dataset mnist;" in err
     assert "data_dir=" not in err
 
 

@@ -12,18 +12,28 @@ end) and, for every page, checks that
 - every `<img>` has loaded (naturalWidth > 0);
 - every collapsed block (exercise solutions: sphinx-design/sphinx-togglebutton dropdowns, myst-nb
   `hide-input`/`hide-output` cells) is hidden at first and visible after a click on its toggle;
-- notebook pages show the launch buttons of `_config.yml` (Binder, Colab) for the repository of
-  `settings.ini` (`git_url`).
+- everything fits its column, at 1280 px and at a 390-px phone width: at 1280 px no display equation is
+  wider than its box (it would need a sideways scroll), no printed output needs one, and no box
+  (admonition, dropdown, figure), table or output sticks out of the article's column; at 390 px nothing
+  sticks out (an equation or a table may scroll inside its own box there), and the page itself never
+  scrolls sideways. Each failure names the element; for an equation, its LaTeX and both widths
+  (`--overflow-report FILE` writes every overflowing equation as a Markdown table, page by page);
+- the launch buttons (Binder, Colab) of a chapter page (a title "3.N ...") open that section's exercise
+  notebook `nnbook/starters/exercises-3.N.ipynb`, for the repository of `settings.ini` (`git_url`), and
+  no launch link on any page opens a notebook with nbdev's `#|` lines (the chapter notebooks `nbs/...`).
 A full-page screenshot of each page goes to `<screenshots>/<page>.png`. One line per page; exit 1 if
 any page fails.
 
 Usage: python tools/browser_test.py [--html _build/html] [--screenshots _build/screenshots]
                                     [--chromium /usr/bin/chromium] [--page nbs/03_forward] ...
+                                    [--overflow-report overflow.md]
 """
 import argparse
 import configparser
 import functools
 import http.server
+import json
+import re
 import sys
 import threading
 import time
@@ -100,6 +110,126 @@ JS_TOGGLES = """() => {
 }"""
 
 
+# in the page: what does not fit the column? (after MathJax has typeset). Returns the column's width and
+# {kind, what, width, room} for every equation wider than its box, output that needs a sideways scroll,
+# and element that sticks out of the column without a scrolling box of its own around it.
+JS_OVERFLOW = r"""(strict) => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const cs = getComputedStyle(col), r = col.getBoundingClientRect();
+  const left = r.left + parseFloat(cs.paddingLeft), right = r.right - parseFloat(cs.paddingRight);
+  const out = [];
+  const label = e => {
+    const h = [...document.querySelectorAll('article h1, article h2, article h3')]
+        .filter(x => x.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING).pop();
+    return h ? h.textContent.replace(/#\s*$/, '').trim().slice(0, 50) : '';
+  };
+  const scrolls = (e) => {                 // inside a box that scrolls or clips, itself within the column
+    for (let a = e.parentElement; a && a !== col; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox !== 'visible') return a.getBoundingClientRect().right <= right + 1 ? a : null;
+    }
+    return null;
+  };
+  const tex = new Map();
+  try {
+    for (const item of MathJax.startup.document.math) if (item.display && item.typesetRoot) tex.set(item.typesetRoot, item.math);
+  } catch (e) {}
+  // display equations: the typeset formula against the room its box gives it
+  for (const c of document.querySelectorAll('article mjx-container[display="true"]')) {
+    const m = c.querySelector(':scope > mjx-math') || c.firstElementChild;
+    if (!m) continue;
+    const width = m.getBoundingClientRect().width;
+    const box = c.closest('div.math') || c;
+    const bs = getComputedStyle(box);
+    const room = Math.min(box.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight), right - left);
+    const latex = (tex.get(c) || box.getAttribute('data-latex') || '').replace(/\s+/g, ' ').trim();
+    if (width > room + 1) {
+      const own = getComputedStyle(box).overflowX !== 'visible' || getComputedStyle(c).overflowX !== 'visible';
+      out.push({kind: 'equation', what: latex.slice(0, 60), width: Math.round(width), room: Math.round(room),
+                where: label(c), scrolls_in_own_box: own});
+    }
+  }
+  // outputs that need a sideways scroll (at 1280 px they must wrap)
+  if (strict) for (const p of document.querySelectorAll('article .cell_output pre, article div.output pre')) {
+    if (p.scrollWidth > p.clientWidth + 1)
+      out.push({kind: 'output', what: p.textContent.trim().split('\n')[0].slice(0, 60),
+                width: p.scrollWidth, room: p.clientWidth, where: label(p)});
+  }
+  // boxes, tables, outputs and figures that stick out of the column
+  const sel = 'article div.admonition, article details, article .sd-card, article table, article .cell_output, ' +
+              'article figure, article img, article div.math, article mjx-container[display="true"], article pre, ' +
+              'article .highlight, article .cell';
+  for (const e of document.querySelectorAll(sel)) {
+    const b = e.getBoundingClientRect();
+    if (b.width === 0 || e.closest('.toggle-hidden, details:not([open]) > :not(summary)')) continue;
+    if (b.right > right + 1 || b.left < left - 1) {
+      if (scrolls(e)) continue;
+      out.push({kind: 'sticks out', what: e.tagName.toLowerCase() + '.' + [...e.classList].slice(0, 2).join('.') +
+                ' ' + (e.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40),
+                width: Math.round(b.width), room: Math.round(right - left), where: label(e)});
+    }
+  }
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  if (page > 1) out.push({kind: 'page', what: 'the page scrolls sideways', width: document.documentElement.scrollWidth,
+                          room: window.innerWidth, where: ''});
+  return {column: Math.round(right - left), items: out};
+}"""
+
+WIDTHS = ((1280, 900), (390, 844))
+STARTER = re.compile(r"nnbook/starters/exercises-(\d+\.\d+)\.ipynb$")
+
+
+def overflow_problems(items, width):
+    """The failures among the overflow measurements at one window width."""
+    problems = []
+    for i in items:
+        if width < 1280 and i["kind"] == "equation":
+            if i.get("scrolls_in_own_box"):
+                continue                       # allowed on a phone: it scrolls inside its own box
+        where = f" (under {i['where']!r})" if i.get("where") else ""
+        if i["kind"] == "equation":
+            problems.append(f"at {width} px an equation {i['width']} px wide in {i['room']} px{where}: {i['what']!r}")
+        elif i["kind"] == "output":
+            problems.append(f"at {width} px an output needs a sideways scroll ({i['width']} px in {i['room']} px)"
+                            f"{where}: {i['what']!r}")
+        else:
+            problems.append(f"at {width} px {i['what']!r} sticks out of the column ({i['width']} px in "
+                            f"{i['room']} px){where}")
+    return problems
+
+
+def launch_problems(hrefs, title, prefixes, root):
+    """The launch links of a page: a chapter page's open its section's exercise notebook; none opens a
+    notebook with `#|` lines."""
+    problems = []
+    launch = [h for h in hrefs if any(h.startswith(p) for p in prefixes)]
+    m = re.match(r"\s*(\d+\.\d+)\s", title or "")
+    starter = f"nnbook/starters/exercises-{m.group(1)}.ipynb" if m else None
+    if starter and (Path(root) / starter).is_file():
+        for prefix in prefixes:
+            mine = [h for h in launch if h.startswith(prefix)]
+            if not mine:
+                problems.append(f"no launch button linking to {prefix}...")
+            elif not any(h.endswith(starter) for h in mine):
+                problems.append(f"the launch button {mine[0][:100]} does not open {starter}")
+    for h in launch:
+        path = re.split(r"/blob/[^/]+/|urlpath=[a-z]+/tree/", h)[-1] if re.search(r"/blob/|urlpath=", h) else ""
+        if not path.endswith(".ipynb"):
+            continue
+        local = Path(root) / path
+        if not local.is_file():
+            problems.append(f"a launch link opens {path}, which is not in the repository")
+            continue
+        cells = json.loads(local.read_text(encoding="utf-8")).get("cells", [])
+        code = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                for c in cells if c["cell_type"] == "code"]
+        if any(line.lstrip().startswith("#|") for src in code for line in src.splitlines()):
+            problems.append(f"a launch link opens {path}, a notebook with nbdev's #| lines (open a starter instead)")
+        elif STARTER.search(path) and starter and not path.endswith(starter):
+            problems.append(f"a launch link opens {path}, not this section's {starter}")
+    return problems
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -150,7 +280,7 @@ def expected_launch_links(root):
     return prefixes, problems
 
 
-def check_page(context, base, name, shot_dir, launch_prefixes, is_notebook):
+def check_page(context, base, name, shot_dir, launch_prefixes, is_notebook, root="."):
     """Load one page and check it; returns (problems, summary)."""
     problems, requests, foreign = [], [], []
     host = urlsplit(base).netloc
@@ -207,11 +337,21 @@ def check_page(context, base, name, shot_dir, launch_prefixes, is_notebook):
                 problems.append(f"image not loaded: {i['src'][:120]}")
 
         # launch buttons (links only; requests to their hosts are caught above)
-        if is_notebook and launch_prefixes:
+        if launch_prefixes:
             hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
-            for prefix in launch_prefixes:
-                if not any(h.startswith(prefix) for h in hrefs):
-                    problems.append(f"no launch button linking to {prefix}...")
+            title = page.evaluate("() => (document.querySelector('article h1') || {textContent: ''}).textContent")
+            problems += launch_problems(hrefs, title, launch_prefixes, root)
+
+        # everything fits its column, on a desktop and on a phone
+        summary["overflow"] = {}
+        for width, height in WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(150)
+            measured = page.evaluate(JS_OVERFLOW, width >= 1280)
+            summary["overflow"][width] = measured
+            problems += overflow_problems(measured["items"], width)
+        page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
+        page.wait_for_timeout(100)
 
         # screenshot of the page as a reader first sees it (collapsed blocks closed)
         shot = shot_dir / f"{name}.png"
@@ -250,6 +390,25 @@ def check_page(context, base, name, shot_dir, launch_prefixes, is_notebook):
     return problems, summary
 
 
+def overflow_report(overflow) -> str:
+    """Markdown: every display equation wider than its box at 1280 px, page by page."""
+    lines = ["# Display equations wider than the column at 1280 px", "",
+             "Measured by `tools/browser_test.py --overflow-report` (headless Chromium, window 1280 px wide). "
+             "Fix: break the equation at a relation sign or set it as an aligned block (`\\begin{aligned}`, "
+             "several lines).", "",
+             "| page | section | equation (LaTeX, first 60 characters) | width (px) | column (px) |", "|---|---|---|---|---|"]
+    n = 0
+    for page, widths in overflow.items():
+        for item in (widths.get(1280) or {}).get("items", []):
+            if item["kind"] != "equation":
+                continue
+            n += 1
+            latex = item["what"].replace("|", "\\|")
+            lines.append(f"| {page} | {item.get('where', '')} | `{latex}` | {item['width']} | {item['room']} |")
+    lines += ["", f"{n} equation(s)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--html", default="_build/html", help="the built site")
@@ -257,6 +416,8 @@ def main(argv=None):
     ap.add_argument("--screenshots", default="_build/screenshots")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--page", action="append", help="only this page (e.g. nbs/03_forward); repeatable")
+    ap.add_argument("--overflow-report", default=None, metavar="FILE",
+                    help="write the equations wider than their box, page by page, as Markdown")
     args = ap.parse_args(argv)
     html, root, shots = Path(args.html), Path(args.root), Path(args.screenshots)
     if not (html / "index.html").is_file():
@@ -279,7 +440,7 @@ def main(argv=None):
 
     server = start_server(html)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    n_fail, start = 0, time.time()
+    n_fail, start, overflow = 0, time.time(), {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
@@ -290,7 +451,8 @@ def main(argv=None):
                     n_fail += 1
                     continue
                 t0 = time.time()
-                problems, s = check_page(context, base, name, shots, launch_prefixes, name in notebooks)
+                problems, s = check_page(context, base, name, shots, launch_prefixes, name in notebooks, root)
+                overflow[name] = s.get("overflow", {})
                 info = (f"{s.get('requests', 0)} requests, {s.get('math', 0)} math, "
                         f"{s.get('images', 0)} images, {s.get('toggles', 0)} toggles, {time.time() - t0:.1f} s")
                 if problems:
@@ -305,6 +467,9 @@ def main(argv=None):
     finally:
         server.shutdown()
         server.server_close()
+    if args.overflow_report:
+        Path(args.overflow_report).write_text(overflow_report(overflow), encoding="utf-8")
+        print(f"overflowing equations: {args.overflow_report}")
     n = len(names)
     print(f"browser test: {n - n_fail} of {n} pages passed in {time.time() - start:.0f} s"
           + (f", {len(config_problems)} configuration problem(s)" if config_problems else "")

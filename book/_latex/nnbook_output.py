@@ -13,11 +13,52 @@ HTML: no console error on any page.
 - pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit unless the theme has a
   default colour mode: `html_context.default_mode` is `auto` (the reader's system) unless set.
 
+HTML: the launch buttons (Binder, Colab) open something that runs. sphinx-book-theme points them at the
+page's own notebook, `nbs/0N_*.ipynb`, full of nbdev's `#|` lines and build cells. On a chapter page (a
+title that starts with its section number, "3.4 Backpropagation") they open that section's exercise
+notebook, `nnbook/starters/exercises-3.4.ipynb` (tools/make_starters.py); a page without a section number,
+or whose section has no exercise notebook, shows no launch buttons.
+
 HTML: the page's table of contents (right sidebar) lists the second heading level unfolded
 (`show_toc_level: 2`; the theme's default is 1): an exercise is a `###` heading, and a reader finds
 every exercise of a page there.
 """
+import html
+import re
+from pathlib import Path
+
 from sphinx.application import Sphinx
+
+SECTION_TITLE = re.compile(r"^\s*(\d+\.\d+)\s")
+STARTER = "nnbook/starters/exercises-{section}.ipynb"
+
+
+def starter_for_title(title: str, root) -> str | None:
+    """The exercise notebook (path in the repository) of the page titled `title`, if it has one."""
+    m = SECTION_TITLE.match(html.unescape(re.sub(r"<[^>]+>", "", title or "")))
+    if m is None:
+        return None
+    path = STARTER.format(section=m.group(1))
+    return path if (Path(root) / path).is_file() else None
+
+
+def launch_starters(app, pagename, templatename, context, doctree):
+    """Point the launch buttons of a chapter page at its exercise notebook; remove them elsewhere."""
+    buttons = context.get("header_buttons")
+    if not buttons:
+        return
+    group = next((b for b in buttons if b.get("label") == "launch-buttons"), None)
+    if group is None:
+        return
+    starter = starter_for_title(context.get("title", ""), app.srcdir)
+    own = f"{pagename}.ipynb"
+    if starter is None:
+        buttons.remove(group)
+        return
+    for button in group.get("buttons", []):
+        url = button.get("url")
+        if url and own in url:
+            button["url"] = url.replace(own, starter)
 
 
 def visit_hidden(self, node):
@@ -68,5 +109,6 @@ def setup(app: Sphinx):
 
     app.add_node(HiddenCellNode, override=True, latex=(visit_hidden, depart_hidden))
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", launch_starters, priority=600)   # after the theme's (501)
     app.connect("config-inited", default_mode)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

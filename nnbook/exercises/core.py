@@ -507,9 +507,13 @@ _SETUP = '''\
 # Set-up: the nnbook package (installed here if it is missing, e.g. on Colab), NumPy and the checks.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("nnbook") is None:
-    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"]).returncode:
-        raise SystemExit("Could not install nnbook here: install it with `pip install nnbook` "
-                         "(in a notebook: `%pip install nnbook`), then run this cell again.")
+    try:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"])
+    except (OSError, subprocess.CalledProcessError):
+        class SetupError(Exception):
+            _render_traceback_ = lambda self: [str(self)]   # Jupyter shows this one line, no traceback
+        raise SetupError("nnbook could not be installed here: check the internet connection, or run "
+                         "`pip install nnbook` in a terminal, then run this cell again.") from None
 
 import numpy as np
 import nnbook
