@@ -128,24 +128,6 @@ def test_missing_files_offline_error_says_where_and_how(tmp_path, monkeypatch):
     assert "NNBOOK_DATA" in msg and "download=True" in msg
 
 
-def test_display_dir_names_folders_as_a_reader_writes_them(monkeypatch, tmp_path):
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("NNBOOK_DATA", str(tmp_path / "data"))
-    assert M._display_dir(tmp_path / "data" / "fashion-mnist") == "$NNBOOK_DATA/fashion-mnist"
-    assert M._display_dir(tmp_path / "data") == "$NNBOOK_DATA"
-    assert M._display_dir(home / ".cache" / "nnbook" / "mnist") == "~/.cache/nnbook/mnist"
-    assert M._display_dir("/usr/share/datasets/fashion-mnist") == "/usr/share/datasets/fashion-mnist"
-    assert M._display_dir(Path("data") / "mnist") == str(Path("data") / "mnist")     # relative: as given
-    monkeypatch.setenv("NNBOOK_DATA", str(home / "datasets"))                   # under home: $NNBOOK_DATA wins
-    assert M._display_dir(home / "datasets" / "mnist") == "$NNBOOK_DATA/mnist"
-    monkeypatch.setenv("NNBOOK_DATA", "~/datasets")                             # expanded like get_data_dir
-    assert M._display_dir(home / "datasets" / "mnist") == "$NNBOOK_DATA/mnist"
-    monkeypatch.delenv("NNBOOK_DATA")
-    assert M._display_dir(home / "datasets" / "mnist") == "~/datasets/mnist"
-    assert M._display_dir(tmp_path / "elsewhere") == str(tmp_path / "elsewhere")
-
-
 def test_missing_files_error_shows_no_machine_path(monkeypatch, tmp_path):
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
