@@ -9,7 +9,7 @@ cfg = ConfigParser(delimiters=["="])
 cfg.read(here / "settings.ini", encoding="utf-8")
 cfg = cfg["DEFAULT"]
 
-licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+licenses = {"apache2": "Apache-2.0"}   # settings.ini (nbdev) name -> SPDX license expression (PEP 639)
 statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable"]
 py_versions = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 lic = licenses[cfg["license"]]
@@ -30,12 +30,12 @@ setuptools.setup(
         "Issues": f"{cfg['git_url']}/issues",
         "Changelog": f"{cfg['git_url']}/blob/{cfg['branch']}/CHANGELOG.md",
     },
-    license=lic[0],
+    license_expression=lic,
+    license_files=["LICENSE"],
     keywords=cfg["keywords"].split(),
     classifiers=[
         "Development Status :: " + statuses[int(cfg["status"])],
         "Intended Audience :: " + cfg["audience"].title(),
-        "License :: " + lic[1],
         "Natural Language :: " + cfg["language"].title(),
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ]

@@ -160,3 +160,88 @@ def progress_bar(iterable=None, enabled: bool = True, **kwargs):
     except ImportError:
         from tqdm.std import tqdm
     return tqdm(iterable, disable=not enabled, **kwargs)
+
+# %% ../nbs/00_utils.ipynb #9aea38c4
+import contextlib
+import os
+import re
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+_UMASK = _umask()                                # read once: os.umask can only be read by setting it
+
+
+_HOST = format(zlib.crc32(os.uname().nodename.encode() if hasattr(os, "uname") else b""), "08x")
+_PART = re.compile(r"\.(?P<dest>.+)\.nnbook-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[A-Za-z0-9_]+\.part")
+_OLD_PART = re.compile(r"\.(?P<dest>.+)\.[a-z0-9_]{8}\.part")     # nnbook 0.1's temporaries: no host, no pid
+
+
+def _pid_is_dead(pid: int) -> bool:
+    """True only when no process `pid` exists on this machine (POSIX); when in doubt, False."""
+    if os.name != "posix":
+        return False                              # os.kill(pid, 0) is no probe on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:                               # e.g. PermissionError: it exists, under another user
+        return False
+    return False
+
+
+_STALE_AFTER = 24 * 3600     # seconds: a temporary this old belongs to no save in progress, wherever it came from
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files of earlier saves of `path` that were killed mid-save.
+
+    A temporary is named ``.<name>.nnbook-<host>-<pid>-<random>.part`` (host: a hash of this machine's
+    name). One of this destination is removed when its writer ran on this machine and no process with
+    its id exists any more, or when it has not been modified for a day (another machine sharing the
+    folder, or a process id taken over by another program); so is a day-old temporary of nnbook 0.1
+    (``.<name>.<random>.part``). A save in progress writes its temporary within seconds and renames it
+    at once, so it never loses its file. Best effort: errors are ignored."""
+    with contextlib.suppress(OSError):
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                m = _PART.fullmatch(entry.name) or _OLD_PART.fullmatch(entry.name)
+                if not m or m["dest"] != path.name or ("pid" in m.re.groupindex and int(m["pid"]) == os.getpid()):
+                    continue
+                with contextlib.suppress(OSError):
+                    dead = "pid" in m.re.groupindex and m["host"] == _HOST and _pid_is_dead(int(m["pid"]))
+                    if dead or time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER:
+                        os.unlink(entry.path)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and an atomic rename.
+
+    The file gets the permissions a plain `open(path, "wb")` would give (0o666 minus the umask), not
+    `mkstemp`'s private 0o600, so a shared data cache stays readable by its other users. The temporary
+    file's name holds the destination, this machine and this process id; temporaries of the same
+    destination left by a killed process are removed first (`_remove_stale_temporaries`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.nnbook-{_HOST}-{os.getpid()}-",
+                               suffix=".part")
+    with contextlib.suppress(OSError, AttributeError):   # (no fchmod on Windows)
+        os.fchmod(fd, 0o666 & ~_UMASK)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)                     # atomic on POSIX and Windows: all or nothing
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+

@@ -13,7 +13,7 @@ def fuzz_stats():
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print how many bad-input cases the fuzz tests threw at nnbook (the figure reported for issue 10)."""
+    """Print how many bad-input cases the fuzz tests threw at nnbook."""
     if not _FUZZ["cases"]:
         return
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(_FUZZ["by_kind"].items()))

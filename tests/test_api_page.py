@@ -1,4 +1,4 @@
-"""The API reference page (nbs/90_api.ipynb, issue #9) documents every public name of nnbook exactly once,
+"""The API reference page (nbs/90_api.ipynb) documents every public name of nnbook exactly once,
 through autodoc directives (so the entry is the docstring) or, for constants and aliases, a described
 py: entry; a new public name without an entry fails here. If the book has been built, the HTML page
 has an anchor for every name too."""

@@ -16,7 +16,7 @@ from nnbook.network import NeuralNetwork
 
 # Small, fast configurations; together they cover every optimizer, both dtypes' code paths, a deep
 # and a hidden-layer-free network (softmax regression), L2, dropout, early stopping, and every kind of
-# random_state (the default 0, another integer, None, a Generator, a RandomState; issue 19). float32 is
+# random_state (the default 0, another integer, None, a Generator, a RandomState). float32 is
 # left out of the generic checks: its predictions may differ in the last bits with the batch composition
 # (BLAS blocking), which the sample-order-invariance check forbids; it is tested on its own below.
 CHECKED = [

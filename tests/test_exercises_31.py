@@ -1,4 +1,4 @@
-"""Tests of the §3.1 exercise checkers (nnbook.perceptron._EXERCISES): attempts written from the starter
+"""Tests of the §3.1 exercise checkers (nnbook.exercises.s31._EXERCISES): attempts written from the starter
 code alone pass, the untouched starter is "not attempted", and the mistakes learners really make are
 rejected with their diagnosis."""
 import json

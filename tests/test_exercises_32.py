@@ -1,4 +1,4 @@
-"""Tests of the §3.2 exercise checkers (nnbook.activations._EXERCISES): correct attempts written from
+"""Tests of the §3.2 exercise checkers (nnbook.exercises.s32._EXERCISES): correct attempts written from
 the starter code pass, untouched skeletons are "not attempted", and typical wrong attempts are
 rejected with their diagnosis."""
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tests of the §3.3 exercise checkers (nnbook.network._EXERCISES): attempts written from the starter code
+"""Tests of the §3.3 exercise checkers (nnbook.exercises.s33._EXERCISES): attempts written from the starter code
 alone pass, the untouched starters are "not attempted", and the mistakes learners really make are rejected
 with their diagnosis."""
 import json
@@ -39,7 +39,7 @@ def test_registry():
     ids = {e["id"]: e for e in list_exercises() if e["section"] == "3.3"}
     assert set(ids) == {"3.3a", "3.3b", "3.3c"}
     assert all(e["checkable"] for e in ids.values())
-    from nnbook.network import _EXERCISES
+    from nnbook.exercises.s33 import _EXERCISES
     for e in _EXERCISES.values():
         assert len(e["hints"]) == 3 and e["solution"]
 
@@ -319,7 +319,7 @@ def test_3_3c_untouched_starter_is_not_attempted():
 
 
 def test_3_3c_starter_matches_the_checkers_copy():
-    from nnbook.network import _BUGGY_3_3C
+    from nnbook.exercises.s33 import _BUGGY_3_3C
     assert _BUGGY_3_3C.strip() in _starter("def forward_2layer")
 
 

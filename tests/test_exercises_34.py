@@ -1,4 +1,4 @@
-"""Tests of the §3.4 exercise checkers (nnbook.backprop._EXERCISES): attempts written from the starter
+"""Tests of the §3.4 exercise checkers (nnbook.exercises.s34._EXERCISES): attempts written from the starter
 code alone pass, the untouched starter is "not attempted", and the mistakes learners really make are
 rejected with their diagnosis."""
 import json
@@ -253,7 +253,7 @@ def test_registry_hints_and_solutions(capsys):
     rows = {r["id"]: r for r in list_exercises() if r["section"] == "3.4"}
     assert set(rows) == {"3.4a", "3.4b", "3.4c"} and all(r["checkable"] for r in rows.values())
     assert rows["3.4b"]["names"] == ("NeuralNetwork", "compute_loss")
-    from nnbook.backprop import _EXERCISES
+    from nnbook.exercises.s34 import _EXERCISES
     for eid, entry in _EXERCISES.items():
         assert len(entry["hints"]) == 3 and entry["solution"]
         hint(eid, reset=True)

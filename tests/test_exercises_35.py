@@ -1,4 +1,4 @@
-"""Tests of the §3.5 exercise checkers (nnbook.mlp._EXERCISES): correct attempts written from the starter
+"""Tests of the §3.5 exercise checkers (nnbook.exercises.s35._EXERCISES): correct attempts written from the starter
 code pass, the untouched starter is "not attempted", and typical wrong attempts are rejected with their
 diagnosis."""
 import json
@@ -310,7 +310,7 @@ def test_35_hints_are_staged_and_solution_points_to_the_page(eid, capsys):
 
 
 def test_35_registry():
-    from nnbook.mlp import _EXERCISES
+    from nnbook.exercises.s35 import _EXERCISES
     assert set(_EXERCISES) == {"3.5a", "3.5b", "3.5c"}
     assert _EXERCISES["3.5a"]["names"] == ("train", "update_parameters")
     assert _EXERCISES["3.5b"]["check"] is None and _EXERCISES["3.5c"]["check"] is None

@@ -1,4 +1,4 @@
-"""Tests of the §3.6 exercise checkers (nnbook.optim._EXERCISES): correct attempts written from the starter
+"""Tests of the §3.6 exercise checkers (nnbook.exercises.s36._EXERCISES): correct attempts written from the starter
 code pass, the untouched starter is "not attempted", and typical wrong attempts are rejected with their
 diagnosis."""
 import json
@@ -391,7 +391,7 @@ def test_36c_is_open_ended():
 
 
 def test_registry_entries_have_three_hints_and_a_solution():
-    from nnbook.optim import _EXERCISES
+    from nnbook.exercises.s36 import _EXERCISES
     assert sorted(_EXERCISES) == ["3.6a", "3.6b", "3.6c", "3.6d"]
     for eid, entry in _EXERCISES.items():
         assert len(entry["hints"]) == 3 and entry["solution"], eid

@@ -1,4 +1,4 @@
-"""Tests of the §3.7 exercise checkers (nnbook.mnist._EXERCISES): correct attempts written from the
+"""Tests of the §3.7 exercise checkers (nnbook.exercises.s37._EXERCISES): correct attempts written from the
 starter code pass, untouched skeletons are "not attempted", and typical wrong attempts are rejected
 with their diagnosis."""
 import numpy as np
@@ -335,7 +335,7 @@ def test_37c_backward_unscaled_mask():
 
 @pytest.mark.parametrize("exercise", ["3.7a", "3.7b", "3.7c"])
 def test_registry_entries_have_three_hints_and_a_solution(exercise):
-    from nnbook.mnist import _EXERCISES
+    from nnbook.exercises.s37 import _EXERCISES
     e = _EXERCISES[exercise]
     assert len(e["hints"]) == 3 and e["solution"] and e["title"]
 

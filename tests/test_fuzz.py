@@ -1,4 +1,4 @@
-"""Property-based fuzzing of nnbook's public API (issue 10: every public function validates its inputs).
+"""Property-based fuzzing of nnbook's public API: every public function validates its inputs.
 
 How it works
 ------------
@@ -204,7 +204,7 @@ def _bad_file(kind):
             p.write_bytes(gzip.compress(b"not an idx file at all"))
         elif kind == "empty":
             p.write_bytes(b"")
-        elif kind == "npy":                                  # one array saved with np.save (issue 19)
+        elif kind == "npy":                                  # one array saved with np.save
             with open(p, "wb") as f:
                 np.save(f, np.zeros((3, 2)))
         elif kind == "object_npz":                           # an archive whose arrays need pickle
@@ -256,7 +256,7 @@ IDX_BYTES = {
     "bad_magic": lambda v, c, r: bytes([int(r.integers(1, 256))]) + v[1:],
     "bad_type": lambda v, c, r: v[:2] + bytes([0x07]) + v[3:],
     "zero_dims": lambda v, c, r: v[:3] + bytes([0]) + v[4:],
-    # headers whose sizes overflow 64-bit arithmetic (issue 19): 2**64 bytes, and (2**32 - 1)**2 float64s
+    # headers whose sizes overflow 64-bit arithmetic: 2**64 bytes, and (2**32 - 1)**2 float64s
     "huge_dims": lambda v, c, r: bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31, 2**31, 4),
     "max_dims": lambda v, c, r: bytes([0, 0, 0x0E, 2]) + struct.pack(">2I", 2**32 - 1, 2**32 - 1) + bytes(4),
     "string": lambda v, c, r: v.decode("latin-1"), "none": lambda v, c, r: None, "int": lambda v, c, r: 3,
@@ -523,19 +523,19 @@ MUTATIONS["epoch"] = {"negative": lambda v, c, r: -int(r.integers(1, 5)), "fract
 MUTATIONS["delta"] = {"wrong_shape": lambda v, c, r: np.asarray(v)[:, :-1], **{k: ARRAY[k] for k in ("strings", "none")}}
 MUTATIONS["axis"] = {"too_big": lambda v, c, r: 5, "fraction": lambda v, c, r: 0.5, "string": lambda v, c, r: "0",
                      "none": lambda v, c, r: None}
-# Boolean parameters take True/False (or a NumPy bool) only, as nnbook.utils.check_bool rules (issue 19): bool("no")
+# Boolean parameters take True/False (or a NumPy bool) only, as nnbook.utils.check_bool rules: bool("no")
 # is True, so a string would silently mean True; 0/1 are refused too (a count passed where a flag belongs).
 MUTATIONS["bool"] = {"string_no": lambda v, c, r: "no", "string_False": lambda v, c, r: "False",
                      "string_empty": lambda v, c, r: "", "none": lambda v, c, r: None, "int_0": lambda v, c, r: 0,
                      "int_1": lambda v, c, r: 1, "float": lambda v, c, r: 1.0,
                      "array": lambda v, c, r: np.array([True, False])}
-# save_network(metadata=...): a dict of JSON values describing the training data (issue 19)
+# save_network(metadata=...): a dict of JSON values describing the training data
 MUTATIONS["metadata"] = {"list": lambda v, c, r: ["mnist"], "string": lambda v, c, r: "mnist",
                          "int_key": lambda v, c, r: {1: "mnist"}, "object": lambda v, c, r: {"dataset": object()},
                          "nan": lambda v, c, r: {"lr": float("nan")}, "array": lambda v, c, r: {"w": np.zeros(2)},
                          "wrong_n_features": lambda v, c, r: {"n_features": 99},
                          "bool_n_features": lambda v, c, r: {"n_features": True}}
-NON_FINITE_NETWORK = {                                      # a network whose parameters diverged (issue 19)
+NON_FINITE_NETWORK = {                                      # a network whose parameters diverged
     "nan_parameter": lambda v, c, r: _with_parameter(v, r, np.nan),
     "inf_parameter": lambda v, c, r: _with_parameter(v, r, float(r.choice([np.inf, -np.inf]))),
 }
@@ -627,7 +627,7 @@ def _estimator_predict_case():
                 foreign_ok=("sklearn",), valid={("X", "strings"), ("X", "objects")})
 
 
-# random_state: None, an integer >= 0, a numpy Generator or RandomState (scikit-learn's convention, issue 19)
+# random_state: None, an integer >= 0, a numpy Generator or RandomState (scikit-learn's convention)
 MUTATIONS["random_state"] = {**SEED, "bool": lambda v, c, r: True, "float_int": lambda v, c, r: 3.0,
                              "seed_sequence": lambda v, c, r: np.random.SeedSequence(0),
                              "dict": lambda v, c, r: {}}
@@ -653,7 +653,7 @@ CLI_BAD = {
     "unknown_option": ["train", "--no-such-option"], "evaluate_missing_file": ["evaluate", "/nonexistent/net.npz"],
     "evaluate_foreign_file": None,               # filled with a path at run time
     "data_bad_timeout": ["data", "--timeout", "0"], "l2_negative": ["train", "--l2", "-1"],
-    # issue 19: --save is checked before any data is read or any epoch runs; evaluate names what a path is
+    # --save is checked before any data is read or any epoch runs; evaluate names what a path is
     "save_directory": ["train", "--save", "/"], "save_empty": ["train", "--save", ""],
     "save_missing_folder": ["train", "--save", "/nonexistent/folder/net.npz"],
     "save_under_a_file": None, "evaluate_directory": ["evaluate", "/"],
@@ -1230,7 +1230,7 @@ def test_known_defect_still_present(defect):
 
 
 # ------------------------------------------------------------------------------- fixed defects stay fixed
-# Former KNOWN_DEFECTS entries, fixed for issue 10: one or more representative cases each, with the exception
+# Former KNOWN_DEFECTS entries, now fixed: one or more representative cases each, with the exception
 # and the message the fix promises (the sweep above only checks "a ValueError/TypeError from nnbook").
 NOT_A_GENERATOR = r"must be None, a non-negative integer or a numpy.random.Generator"
 REGRESSIONS = [
@@ -1282,7 +1282,7 @@ REGRESSIONS = [
     ("load_network", "path", "flipped", ValueError, r"(not an nnbook network file|corrupt)"),
     ("load_network", "path", "directory", ValueError, r"is not an nnbook network file.*it is a directory"),
     ("download_dataset", "mirrors", "empty", ValueError, r"mirrors is empty; pass at least one base URL"),
-    # issue 19: checkpoints (non-finite parameters, metadata, destinations named as given, foreign files), crafted
+    # checkpoints (non-finite parameters, metadata, destinations named as given, foreign files), crafted
     # IDX headers, booleans that are booleans
     ("save_network", "network", "nan_parameter", ValueError, r"holds 1 NaN value; the network diverged or was edited"),
     ("save_network", "network", "inf_parameter", ValueError, r"holds 1 infinite value; .* retrain it"),
@@ -1347,7 +1347,7 @@ REGRESSIONS = [
     ("show_images", "ncols", "zero", ValueError, r"ncols must be positive, got 0"),
     ("plot_lr_range_test", "result", "empty", TypeError, r"result must be the dict returned by lr_range_test"),
     ("plot_lr_range_test", "result", "nan", ValueError, r"result\['loss'\] contains NaN or infinite values"),
-    # issue 19 (network side): non-finite parameters, booleans only, dtype and softmax messages
+    # the network side: non-finite parameters, booleans only, dtype and softmax messages
     ("NeuralNetwork.predict[non-finite parameters]", "model", "nan_parameter", ValueError,
      r"^[Wb][12] holds 1 non-finite value \(NaN or inf\); the network diverged or was edited\. Retrain it "
      r"\(a smaller learning rate\), or load a good checkpoint\.$"),

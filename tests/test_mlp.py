@@ -467,7 +467,7 @@ def test_public_names():
         assert callable(getattr(NeuralNetwork, method))
 
 
-# ---------------------------------------------------------------- progress bars (issue #9)
+# ---------------------------------------------------------------- progress bars
 
 def test_train_progress_bar_off_by_default_and_on_request(capsys):
     net = NeuralNetwork([2, 4, 1], seed=0)

@@ -248,25 +248,11 @@ def test_system_directory_is_searched(tiny, tmp_path):
     assert X.shape == (5, 784) and Xt.shape == (2, 784) and X.max() <= 1
 
 
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    p = tmp_path / "f.bin"
-    p.write_bytes(b"old")
-
-    def boom(src, dst):
-        raise OSError("disk full")
-    monkeypatch.setattr(M.os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
-        M._atomic_write(p, b"new content")
-    assert p.read_bytes() == b"old" and [q.name for q in tmp_path.iterdir()] == ["f.bin"]
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
-def test_atomic_write_gives_the_permissions_of_a_plain_open(tmp_path):
-    """mkstemp makes private 0o600 files; a shared data cache or a saved network must be readable like any file."""
-    p, q = tmp_path / "atomic.bin", tmp_path / "plain.bin"
-    M._atomic_write(p, b"x")
+def test_a_saved_network_gets_the_permissions_of_a_plain_open(tmp_path):
+    """A saved network is readable like any file the user writes (not mkstemp's private 0o600)."""
+    q = tmp_path / "plain.bin"
     q.write_bytes(b"x")
-    assert stat.S_IMODE(p.stat().st_mode) == stat.S_IMODE(q.stat().st_mode)
     net = nnbook.NeuralNetwork([2, 3, 1], seed=0)
     saved = nnbook.save_network(net, tmp_path / "net.npz")
     assert stat.S_IMODE(saved.stat().st_mode) == stat.S_IMODE(q.stat().st_mode)
@@ -560,3 +546,21 @@ def test_plot_helpers(monkeypatch):
     with pytest.raises(ValueError, match="square"):
         nnbook.plot_confusion_matrix(np.zeros((2, 3)))
     plt.close("all")
+
+
+def test_early_stopping_counts_a_tie_as_no_improvement(monkeypatch):
+    """A validation accuracy that only equals the best is not a new best: on a plateau, fit stops after
+    `patience` epochs and keeps the first epoch that reached the plateau as the best."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((4, 64)), nnbook.one_hot(rng.integers(0, 3, 64), 3)
+    X_val, Y_val = rng.standard_normal((4, 32)), nnbook.one_hot(rng.integers(0, 3, 32), 3)
+    script = iter([0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
+    real = M._evaluate
+
+    def scripted(network, X_, Y_, *args, **kwargs):
+        loss, acc = real(network, X_, Y_, *args, **kwargs)
+        return (loss, next(script)) if X_ is X_val else (loss, acc)
+    monkeypatch.setattr(M, "_evaluate", scripted)
+    net = nnbook.NeuralNetwork([4, 5, 3], output_activation="softmax", seed=0)
+    h = nnbook.fit(net, X, Y, X_val, Y_val, epochs=8, patience=2, progress=False)
+    assert h.best_epoch == 2 and len(h) == 4 and h.stopped_early

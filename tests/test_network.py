@@ -330,3 +330,15 @@ def test_unknown_activation_name_set_after_construction_is_reported_by_every_ent
     for call in calls:
         with pytest.raises(ValueError, match=r"Unknown activation 'relux'; choose one of: .*relu"):
             call()
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "linear"])
+def test_dropout_never_touches_the_output_layer(output):
+    """Inverted dropout masks hidden units only: the output layer's activations are the model's prediction."""
+    net = NeuralNetwork([4, 30, 20, 3], output_activation=output, dropout=0.5, seed=0)
+    X = RNG.standard_normal((4, 16))
+    A, cache = net.forward(X, training=True)
+    assert {"D1", "D2"} <= set(cache) and "D3" not in cache
+    Z3 = net.parameters["W3"] @ cache["A2"] + net.parameters["b3"]
+    np.testing.assert_allclose(cache["Z3"], Z3)
+    np.testing.assert_allclose(A, nnbook.get_activation(output).fn(Z3))   # no mask, no 1/keep scaling

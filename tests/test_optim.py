@@ -182,6 +182,19 @@ def test_reset_forgets_state():
     assert opt.t == 0 and opt.m == {} and opt.v == {}
 
 
+def test_momentum_reset_forgets_the_velocity():
+    opt = Momentum(learning_rate=0.1, beta=0.9)
+    P = {"W": np.zeros(3)}
+    g = {"W": np.ones(3)}
+    for _ in range(5):
+        opt.update(P, g)
+    opt.reset()
+    before = P["W"].copy()
+    opt.update(P, g)
+    np.testing.assert_allclose(before - P["W"], 0.1 * (1 - 0.9) * np.ones(3))   # a first step again
+    assert opt.t == 1
+
+
 # --------------------------------------------------------------------------- schedules
 def test_schedules_give_documented_values():
     assert constant(0.1, 37) == 0.1

@@ -1,4 +1,4 @@
-"""The fast training path (issue 8) computes what the readable definitions say.
+"""The fast training path computes what the readable definitions say.
 
 The training loop validates its inputs once and then runs unchecked steps on parameters kept in one
 vector θ; these tests pin every such shortcut to an independent computation: float32 against float64,

@@ -49,6 +49,7 @@ TIMING_TAG = "timing"
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
 from nbdev_directives import collapse_carriage_returns  # noqa: E402  (the book renders bars this way)
+from ipc_kernels import use_ipc_kernels  # noqa: E402  (kernels over Unix sockets: no TCP port races)
 
 
 def _text(data):
@@ -136,6 +137,7 @@ def execute(path):
     """Execute one notebook in a fresh kernel as `jupyter-book build` does: the book's cell directives,
     the notebook's folder as working directory, myst-nb's executor (jupyter-cache's nbclient call)."""
     from jupyter_cache.executors.utils import single_nb_execution
+    use_ipc_kernels()
     nb = converted(path)
     start = time.perf_counter()
     result = single_nb_execution(nb, cwd=str(Path(path).resolve().parent), timeout=1800, allow_errors=False)

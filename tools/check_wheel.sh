@@ -102,7 +102,7 @@ import sys, tarfile, zipfile
 wheel, sdist, version = sys.argv[1:]
 names = set(zipfile.ZipFile(wheel).namelist())
 for required in ("nnbook/__init__.py", "nnbook/cli.py", "nnbook/estimator.py", "nnbook/network.py",
-                 "nnbook/mnist.py", "nnbook/torch.py", "nnbook/exercises.py", *(f"nnbook/starters/exercises-3.{i}.ipynb" for i in range(1, 8)), f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
+                 "nnbook/mnist.py", "nnbook/torch.py", "nnbook/exercises/__init__.py", "nnbook/exercises/core.py", "nnbook/exercises/s38.py", *(f"nnbook/starters/exercises-3.{i}.ipynb" for i in range(1, 9)), f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
     assert required in names, f"the wheel lacks {required}"
 assert not any(n.startswith(("tests/", "nbs/", "book/")) for n in names), "the wheel ships tests/, nbs/ or book/"
 entry = zipfile.ZipFile(wheel).read(f"nnbook-{version}.dist-info/entry_points.txt").decode()
@@ -277,7 +277,7 @@ else
 fi
 
 # --- the exercise notebooks --------------------------------------------------------------------
-# `nnbook exercises` writes the seven starter notebooks from the wheel's copies; each runs untouched,
+# `nnbook exercises` writes the eight starter notebooks from the wheel's copies; each runs untouched,
 # top to bottom, in the plain kernel, and every check cell says "not attempted yet" (nothing passes,
 # fails or errs on the skeletons). A second write into the same folder is refused (learners' work).
 exercise_notebooks() {
@@ -286,7 +286,7 @@ exercise_notebooks() {
   "$nnbook_cmd" exercises --dir "$work/exercises"
   local n code=0
   n=$(ls "$work/exercises"/exercises-3.*.ipynb | wc -l)
-  [ "$n" = 7 ] || { echo "expected 7 exercise notebooks, found $n"; return 1; }
+  [ "$n" = 8 ] || { echo "expected 8 exercise notebooks, found $n"; return 1; }
   "$nnbook_cmd" exercises 3.4 --dir "$work/exercises" >out.txt 2>err.txt || code=$?
   cat err.txt
   [ "$code" = 1 ] && grep -q "Not overwriting" err.txt
@@ -314,7 +314,7 @@ for path in paths:
     print(f"{path.name}: {len(nb.cells)} cells ran; {len(verdicts)} check verdicts, all 'not attempted yet' or open-ended")
 PY
 }
-step "nnbook exercises: 7 starter notebooks, each runs untouched in the plain kernel (checks: not attempted yet)" exercise_notebooks
+step "nnbook exercises: 8 starter notebooks, each runs untouched in the plain kernel (checks: not attempted yet)" exercise_notebooks
 
 # --- the sdist ---------------------------------------------------------------------------------
 # `python -m build` already built the wheel from the sdist; now pip installs the sdist itself, in place

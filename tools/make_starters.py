@@ -18,7 +18,7 @@ if not args.check:
 with tempfile.TemporaryDirectory() as tmp:
     stale = [p.name for p in build_starters(nbs, tmp)
              if not (starters_dir() / p.name).is_file() or (starters_dir() / p.name).read_bytes() != p.read_bytes()]
-extra = sorted({p.name for p in starters_dir().glob("*.ipynb")} - {f"exercises-3.{i}.ipynb" for i in range(1, 8)})
+extra = sorted({p.name for p in starters_dir().glob("*.ipynb")} - {f"exercises-3.{i}.ipynb" for i in range(1, 9)})
 if stale or extra:
     print("nnbook/starters/ is stale; run `make export` and commit. Differing: " + ", ".join(stale + extra))
     sys.exit(1)

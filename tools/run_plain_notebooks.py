@@ -52,6 +52,9 @@ def plain_environment(out: Path):
 
 def new_client(nb, folder: Path, timeout: float):
     from nbclient import NotebookClient
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+    from ipc_kernels import use_ipc_kernels   # kernels over Unix sockets: no TCP port races
+    use_ipc_kernels()
     return NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                           resources={"metadata": {"path": str(folder)}})
 

@@ -84,6 +84,8 @@ def _terminal_streams(original):
 
 
 def setup(app):
+    from ipc_kernels import use_ipc_kernels      # book/_ext: no TCP port races between kernels
+    use_ipc_kernels()
     import myst_nb.core.render as render
     if not getattr(render.coalesce_streams, "_nnbook", False):
         render.coalesce_streams = _terminal_streams(render.coalesce_streams)

@@ -1,5 +1,5 @@
-"""Issue 19 regressions of NNClassifier (nnbook.estimator): scikit-learn's `random_state` convention (point 5,
-with `seed` deprecated) and a pickle that holds what predict and partial_fit need, once (point 11)."""
+"""NNClassifier (nnbook.estimator): scikit-learn's `random_state` convention (with `seed` deprecated), boolean
+hyperparameters, and a pickle that holds what predict and partial_fit need, once."""
 import pickle
 import warnings
 
@@ -26,7 +26,7 @@ def _W1(clf):
     return clf.network_.parameters["W1"]
 
 
-# ---------------------------------------------------------------- point 5: random_state
+# ---------------------------------------------------------------- random_state
 
 def test_random_state_is_a_parameter_and_seed_is_not_required():
     params = NNClassifier().get_params()
@@ -129,7 +129,7 @@ def test_partial_fit_uses_random_state(iris):
     np.testing.assert_array_equal(*runs)
 
 
-# ---------------------------------------------------------------- point 11: the pickle
+# ---------------------------------------------------------------- the pickle
 
 def _param_bytes(clf):
     return sum(P.nbytes for P in clf.network_.parameters.values())
@@ -177,7 +177,7 @@ def test_unfitted_estimator_pickles(iris):
     assert clf.get_params() == NNClassifier(epochs=3).get_params()
 
 
-# ---------------------------------------------------------------- point 6: booleans are booleans
+# ---------------------------------------------------------------- booleans are booleans
 
 @pytest.mark.parametrize("name, value", [("progress", "no"), ("progress", 1), ("progress", None),
                                          ("early_stopping", "no"), ("early_stopping", 0)])
@@ -190,7 +190,7 @@ def test_boolean_hyperparameters_refuse_other_types(moons, name, value):
     NNClassifier(hidden_layer_sizes=(2,), epochs=1, **{name: np.bool_(False)}).fit(X, y)     # NumPy booleans are fine
 
 
-# ---------------------------------------------------------------- point 11: softmax is not a hidden activation
+# ---------------------------------------------------------------- softmax is not a hidden activation
 
 def test_softmax_activation_is_explained(moons):
     X, y = moons
@@ -201,7 +201,7 @@ def test_softmax_activation_is_explained(moons):
 
 
 def test_predict_refuses_a_fitted_network_with_non_finite_parameters():
-    """Issue 19, point 1: a diverged classifier raises instead of predicting class 0 for everything."""
+    """A diverged classifier raises instead of predicting class 0 for everything."""
     import re
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((40, 3)), np.arange(40) % 2

@@ -1,9 +1,9 @@
-"""Issue 19, the network side (nnbook.perceptron, network, backprop, mlp, optim):
+"""Bad input to the networks (nnbook.perceptron, network, backprop, mlp, optim):
 
-1. prediction with non-finite parameters raises, naming the parameter, instead of returning class 0 / NaN;
-6. boolean parameters accept booleans (and NumPy booleans) only, never strings such as "no";
-11. clear messages for `NeuralNetwork(dtype="floaty")` and `hidden_activation="softmax"`, and the
-   `NeuralNetwork.metadata` attribute (a dict, {} for a new network) that `load_network` fills.
+- prediction with non-finite parameters raises, naming the parameter, instead of returning class 0 / NaN;
+- boolean parameters accept booleans (and NumPy booleans) only, never strings such as "no";
+- clear messages for `NeuralNetwork(dtype="floaty")` and `hidden_activation="softmax"`, and the
+  `NeuralNetwork.metadata` attribute (a dict, {} for a new network) that `load_network` fills.
 """
 import copy
 import pickle

@@ -1,7 +1,6 @@
-"""Issue 19 regressions of the `nnbook` command line (nnbook.cli): `--save` checked before training (point 2),
-files that are not checkpoints (point 8), the dataset recorded in a checkpoint and checked by `evaluate`, the
-data folder named (point 9), and the help, the missing-data message, sub-command usage and `--traceback`
-(point 10)."""
+"""The `nnbook` command line's errors and help (nnbook.cli): `--save` checked before training, files that
+are not checkpoints, the dataset recorded in a checkpoint and checked by `evaluate`, the data folder named, and the
+help, the missing-data message, sub-command usage and `--traceback`."""
 import argparse
 import contextlib
 import io
@@ -46,7 +45,7 @@ def no_training(monkeypatch):
     monkeypatch.setattr(cli, "_load_dataset", forbidden)
 
 
-# ---------------------------------------------------------------- point 2: --save checked before training
+# ---------------------------------------------------------------- --save checked before training
 
 def _bad_save_targets(tmp_path):
     (tmp_path / "file.txt").write_text("a file, not a folder\n")
@@ -57,7 +56,7 @@ def _bad_save_targets(tmp_path):
         "empty": ("", "--save must be a non-empty"),
     }
     if sys.platform.startswith("linux"):
-        targets["unwritable folder (/proc)"] = ("/proc/nnbook-issue19.npz", "/proc")
+        targets["unwritable folder (/proc)"] = ("/proc/nnbook-save-test.npz", "/proc")
     return targets
 
 
@@ -94,7 +93,7 @@ def test_a_good_save_path_still_trains_and_saves(tmp_path, capsys):
     assert code == 0 and path.is_file() and f"saved the network to {path}" in out
 
 
-# ---------------------------------------------------------------- point 8: files that are not checkpoints
+# ---------------------------------------------------------------- files that are not checkpoints
 
 def test_evaluate_a_directory_says_it_is_a_directory(tmp_path, capsys):
     code, out, err = run(["evaluate", str(tmp_path)], capsys)
@@ -129,13 +128,13 @@ def test_evaluate_a_file_that_is_not_a_checkpoint_says_so_in_one_line(tmp_path, 
     assert "allow_pickle" not in err and "context manager" not in err    # numpy's words, never right here
 
 
-# ---------------------------------------------------------------- point 9: the dataset in the checkpoint
+# ---------------------------------------------------------------- the dataset in the checkpoint
 
 @pytest.fixture(scope="module")
 def mnist_checkpoint(tmp_path_factory):
     if not HAVE_MNIST:
         pytest.skip(f"MNIST not found in {DATA}")
-    path = tmp_path_factory.mktemp("issue19") / "mnist.npz"
+    path = tmp_path_factory.mktemp("checkpoints") / "mnist.npz"
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["train", "--save", str(path), "--data-dir", str(DATA), *QUICK])
@@ -187,7 +186,7 @@ def test_evaluate_warns_that_it_cannot_check_a_checkpoint_without_metadata(tmp_p
     assert str(path) in err and "cannot check" in err and "MNIST" in err
 
 
-# ---------------------------------------------------------------- point 10: help, wording, usage, --traceback
+# ---------------------------------------------------------------- help, wording, usage, --traceback
 
 COMMANDS = ["train", "evaluate", "run", "data", "exercises"]
 
@@ -216,7 +215,7 @@ def test_help_shows_each_default_once(capsys, command):
     assert not re.search(r"\(default:[^)]*\)\s*\(default:", out), out
 
 
-def test_help_texts_of_the_options_the_issue_names(capsys):
+def test_help_texts_of_the_main_options(capsys):
     _, out, _ = run(["train", "--help"], capsys)
     flat = " ".join(out.split())
     one_option = r" \w(?:(?! --).)*"                                # the help text up to the next option

@@ -1,14 +1,13 @@
-"""Regression tests for issue 19 in nnbook.mnist (§3.7): checkpoints and the files around them.
+"""Checkpoints and the files around them (nnbook.mnist, §3.7, and the atomic writes of nnbook.utils).
 
-1. save_network refuses non-finite parameters (naming the parameter); load_network refuses a file holding them.
-3. Save errors name the destination the user gave, never the hidden temporary file (check_save_path).
-4. A save killed with SIGKILL leaves no temporary file that the next save or load into that folder keeps.
-6. Boolean parameters of nnbook.mnist accept True/False (and NumPy booleans) only.
-7. parse_idx computes the size announced by a crafted header without overflow, and refuses it itself.
-8. load_network says what a foreign file is (text, .npy, directory, ...) without NumPy's allow_pickle advice.
-9. Checkpoints record a metadata dict (the dataset); version-1 files load with metadata {}.
-11. one_hot refuses booleans as class labels.
-12. fit(blas_threads=n) limits the BLAS threads for the call (None leaves them alone).
+- save_network refuses non-finite parameters (naming the parameter); load_network refuses a file holding them.
+- Save errors name the destination the user gave, never the hidden temporary file (check_save_path).
+- A save killed with SIGKILL leaves no temporary file that the next save or load into that folder keeps.
+- Boolean parameters of nnbook.mnist accept True/False (and NumPy booleans) only.
+- parse_idx computes the size announced by a crafted header without overflow, and refuses it itself.
+- load_network says what a foreign file is (text, .npy, directory, ...) without NumPy's allow_pickle advice.
+- Checkpoints record a metadata dict (the dataset); version-1 files load with metadata {}.
+- one_hot refuses booleans as class labels; fit(blas_threads=n) limits the BLAS threads for the call.
 """
 import errno
 import json
