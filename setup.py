@@ -48,6 +48,7 @@ setuptools.setup(
     install_requires=cfg["requirements"].split(),
     extras_require={
         "dev": cfg["dev_requirements"].split(),
+        "torch": ["torch>=2.0"],   # nnbook.torch, the bridge of §3.8 (import nnbook never needs it)
         "bench": ["torch>=2.0", "threadpoolctl"],
     },
     entry_points={"console_scripts": cfg["console_scripts"].split()},

@@ -596,7 +596,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("exercises", formatter_class=fmt, parents=[common], help="write the exercise notebooks (tasks, starter code, checks)",
-                       description="Write the chapter's exercise notebooks into a folder: all seven, one section's "
+                       description="Write the chapter's exercise notebooks into a folder: all eight, one section's "
                                    "(3.4) or one exercise's (3.4b). An existing notebook is never overwritten "
                                    "unless --force is given.")
     p.add_argument("which", nargs="?", default=None, metavar="SECTION|EXERCISE",

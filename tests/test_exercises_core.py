@@ -306,7 +306,7 @@ def test_write_exercises_keeps_existing_work_unless_forced(tmp_path, monkeypatch
     assert (out / "exercises-3.4.ipynb").read_text() == "my work"
     ex.write_exercises("3.4", out, force=True)
     assert json.loads((out / "exercises-3.4.ipynb").read_text())["nbformat"] == 4
-    assert len(ex.write_exercises(None, tmp_path / "all")) == 7
+    assert len(ex.write_exercises(None, tmp_path / "all")) == 8
     single = json.loads(ex.write_exercises("3.4y", out)[0].read_text())
     assert {c["metadata"]["nnbook"]["exercise"] for c in single["cells"]} == {"3.4y"}
     assert not list(out.glob(".*"))                                       # atomic writes leave no temporary file

@@ -19,7 +19,7 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NBS = Path(__file__).resolve().parents[1] / "nbs"
-EXERCISE = re.compile(r"Exercise\s+(3\.[1-7][a-z])\b")
+EXERCISE = re.compile(r"Exercise\s+(3\.[1-8][a-z])\b")
 
 
 def reference_solutions(notebook: str) -> dict:

@@ -102,7 +102,7 @@ import sys, tarfile, zipfile
 wheel, sdist, version = sys.argv[1:]
 names = set(zipfile.ZipFile(wheel).namelist())
 for required in ("nnbook/__init__.py", "nnbook/cli.py", "nnbook/estimator.py", "nnbook/network.py",
-                 "nnbook/mnist.py", "nnbook/exercises.py", *(f"nnbook/starters/exercises-3.{i}.ipynb" for i in range(1, 8)), f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
+                 "nnbook/mnist.py", "nnbook/torch.py", "nnbook/exercises/__init__.py", "nnbook/exercises/core.py", "nnbook/exercises/s38.py", *(f"nnbook/starters/exercises-3.{i}.ipynb" for i in range(1, 9)), f"nnbook-{version}.dist-info/entry_points.txt", f"nnbook-{version}.dist-info/METADATA"):
     assert required in names, f"the wheel lacks {required}"
 assert not any(n.startswith(("tests/", "nbs/", "book/")) for n in names), "the wheel ships tests/, nbs/ or book/"
 entry = zipfile.ZipFile(wheel).read(f"nnbook-{version}.dist-info/entry_points.txt").decode()
@@ -134,7 +134,7 @@ import nnbook
 prefix = os.path.realpath(sys.prefix)
 assert os.path.realpath(nnbook.__file__).startswith(prefix), f"imported {nnbook.__file__}, not the venv's copy"
 assert nnbook.__version__ == os.environ["NNBOOK_VERSION"], (nnbook.__version__, os.environ["NNBOOK_VERSION"])
-heavy = sorted(m for m in ("matplotlib", "sklearn", "tqdm", "scipy", "IPython") if m in sys.modules)
+heavy = sorted(m for m in ("matplotlib", "sklearn", "tqdm", "scipy", "IPython", "torch") if m in sys.modules)
 assert not heavy, f"import nnbook imported {heavy}; import them inside the functions that use them"
 missing = [name for name in nnbook.__all__ if not hasattr(nnbook, name)]
 assert not missing, f"nnbook.__all__ names that do not exist: {missing}"
@@ -162,6 +162,22 @@ print(f"NNClassifier in a Pipeline: make_moons test accuracy {acc:.3f} in {time.
 PY
 }
 step "import nnbook (no matplotlib/sklearn/tqdm), train XOR and an NNClassifier, outside the repo" use_package
+
+# nnbook[torch] is an extra: without it, `import nnbook.torch` says how to install it
+torch_missing() {
+  "$py" - <<'PY'
+import importlib.util
+assert importlib.util.find_spec("torch") is None, "torch is installed without the [torch] extra (a dependency?)"
+try:
+    import nnbook.torch
+except ImportError as e:
+    assert 'pip install "nnbook[torch]"' in str(e), f"the ImportError does not say how to install torch: {e}"
+    print(f"import nnbook.torch without torch: ImportError: {e}")
+else:
+    raise AssertionError("import nnbook.torch worked without torch")
+PY
+}
+step "without the [torch] extra, import nnbook.torch raises an ImportError that says how to install it" torch_missing
 
 check_help() {
   "$nnbook_cmd" --help >out.txt
@@ -234,6 +250,13 @@ if [ "$NOTEBOOKS" = none ]; then
 else
   step "pip install ipykernel nbclient (a plain Jupyter kernel; none of the dev extras)" \
     bash -c "'$py' -m pip install -q ipykernel nbclient && '$py' -m pip check"
+  # §3.8 (07b_torch) needs the [torch] extra, as its readers install it: pip install "nnbook[torch]"
+  case " $(echo $NOTEBOOKS) " in
+    *" 07b_torch "*)
+      step "pip install \"nnbook[torch]\" from the wheel (PyTorch from the index, for the 07b_torch notebook)" \
+        bash -c "'$py' -m pip install -q '$wheel[torch]' && '$py' -m pip check && '$py' -c 'import nnbook.torch, torch; print(\"torch\", torch.__version__)'"
+      ;;
+  esac
   notebooks=()
   for stem in $NOTEBOOKS; do
     [ -f "$repo/nbs/$stem.ipynb" ] || fail "NOTEBOOKS: no notebook nbs/$stem.ipynb"
@@ -254,7 +277,7 @@ else
 fi
 
 # --- the exercise notebooks --------------------------------------------------------------------
-# `nnbook exercises` writes the seven starter notebooks from the wheel's copies; each runs untouched,
+# `nnbook exercises` writes the eight starter notebooks from the wheel's copies; each runs untouched,
 # top to bottom, in the plain kernel, and every check cell says "not attempted yet" (nothing passes,
 # fails or errs on the skeletons). A second write into the same folder is refused (learners' work).
 exercise_notebooks() {
@@ -263,7 +286,7 @@ exercise_notebooks() {
   "$nnbook_cmd" exercises --dir "$work/exercises"
   local n code=0
   n=$(ls "$work/exercises"/exercises-3.*.ipynb | wc -l)
-  [ "$n" = 7 ] || { echo "expected 7 exercise notebooks, found $n"; return 1; }
+  [ "$n" = 8 ] || { echo "expected 8 exercise notebooks, found $n"; return 1; }
   "$nnbook_cmd" exercises 3.4 --dir "$work/exercises" >out.txt 2>err.txt || code=$?
   cat err.txt
   [ "$code" = 1 ] && grep -q "Not overwriting" err.txt
@@ -291,7 +314,7 @@ for path in paths:
     print(f"{path.name}: {len(nb.cells)} cells ran; {len(verdicts)} check verdicts, all 'not attempted yet' or open-ended")
 PY
 }
-step "nnbook exercises: 7 starter notebooks, each runs untouched in the plain kernel (checks: not attempted yet)" exercise_notebooks
+step "nnbook exercises: 8 starter notebooks, each runs untouched in the plain kernel (checks: not attempted yet)" exercise_notebooks
 
 # --- the sdist ---------------------------------------------------------------------------------
 # `python -m build` already built the wheel from the sdist; now pip installs the sdist itself, in place

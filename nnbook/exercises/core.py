@@ -24,6 +24,7 @@ SECTIONS = {  # section: (checker module in nnbook.exercises, notebook of its pa
     "3.5": ("s35", "05_mlp", "Multi-layer perceptrons"),
     "3.6": ("s36", "06_optimization", "Training dynamics and optimization"),
     "3.7": ("s37", "07_mnist", "Hands-on: an MNIST classifier in NumPy"),
+    "3.8": ("s38", "07b_torch", "From NumPy to PyTorch"),
 }
 BOOK_URL = "https://nnbook.github.io/nnbook"
 _ID = re.compile(r"^(?:exercise\s*)?(3\.[1-8])([a-z]?)$", re.I)
@@ -588,7 +589,7 @@ def _dumps(nb: dict) -> str:
 
 
 def build_starters(nbs_dir, out_dir=None) -> list[Path]:
-    """Write the seven exercise notebooks from the chapter notebooks in `nbs_dir` (how the package's copies are made)."""
+    """Write the eight exercise notebooks from the chapter notebooks in `nbs_dir` (how the package's copies are made)."""
     out_dir = Path(out_dir) if out_dir is not None else starters_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -601,7 +602,7 @@ def build_starters(nbs_dir, out_dir=None) -> list[Path]:
 
 
 def write_exercises(which: str | None = None, directory=".", force: bool = False) -> list[Path]:
-    """Write exercise notebooks into `directory`: all seven (`which=None`), a section's ("3.4"), or one exercise ("3.4b").
+    """Write exercise notebooks into `directory`: all eight (`which=None`), a section's ("3.4"), or one exercise ("3.4b").
 
     An existing notebook is kept (it may hold your work) unless `force`; the error says which.
     """
