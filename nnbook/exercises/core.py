@@ -589,7 +589,7 @@ def _dumps(nb: dict) -> str:
 
 
 def build_starters(nbs_dir, out_dir=None) -> list[Path]:
-    """Write the eight exercise notebooks from the chapter notebooks in `nbs_dir` (how the package's copies are made)."""
+    """Write the exercise notebooks from the chapter notebooks in `nbs_dir` (how the package's copies are made)."""
     out_dir = Path(out_dir) if out_dir is not None else starters_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -602,7 +602,7 @@ def build_starters(nbs_dir, out_dir=None) -> list[Path]:
 
 
 def write_exercises(which: str | None = None, directory=".", force: bool = False) -> list[Path]:
-    """Write exercise notebooks into `directory`: all eight (`which=None`), a section's ("3.4"), or one exercise ("3.4b").
+    """Write exercise notebooks into `directory`: all of them (`which=None`), a section's ("3.4"), or one exercise ("3.4b").
 
     An existing notebook is kept (it may hold your work) unless `force`; the error says which.
     """
