@@ -22,7 +22,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .network import NeuralNetwork
-from .optim import (AdamOptimizer, _check_targets, _NonFiniteLoss, create_mini_batches, get_optimizer,
+from .optim import (AdamOptimizer, _as_optimizer, _check_targets, _NonFiniteLoss, _rate, create_mini_batches,
+                          get_optimizer,
                           get_schedule)
 from .mlp import _resolve_loss
 from .utils import check_bool, check_choice, check_positive
@@ -867,11 +868,8 @@ def fit(network: NeuralNetwork, X, Y, X_val=None, Y_val=None, optimizer=None, ba
         raise ValueError(f"l2 must be a non-negative number (try 1e-4), got {l2!r}.")
     if optimizer is None:
         optimizer = AdamOptimizer(learning_rate=0.001)
-    elif isinstance(optimizer, str):
-        optimizer = get_optimizer(optimizer)
-    if not callable(getattr(optimizer, "update", None)) or not hasattr(optimizer, "learning_rate"):
-        raise TypeError(f"optimizer must have update(parameters, gradients) and a learning_rate, e.g. "
-                        f"nnbook.AdamOptimizer(0.001); got {type(optimizer).__name__}.")
+    else:                      # any object with update(parameters, gradients); a schedule also needs learning_rate
+        optimizer = _as_optimizer(optimizer, "a schedule" if schedule is not None else None)
     if isinstance(schedule, str):
         schedule = get_schedule(schedule)
     elif schedule is not None and not callable(schedule):
@@ -903,7 +901,7 @@ def _fit_loop(network, X, Y, X_val, Y_val, has_val, optimizer, loss_fn, batch_si
     m = X.shape[1]
     sub = np.sort(rng.choice(m, train_eval_size, replace=False)) if train_eval_size and train_eval_size < m else None
     X_eval, Y_eval = (X, Y) if sub is None else (X[:, sub], Y[:, sub])
-    initial_lr = optimizer.learning_rate
+    initial_lr = _rate(optimizer)
     history, best_params, wait = History(), None, 0
     start = time.perf_counter()
     bar = progress_bar(total=epochs, desc="fit", unit="epoch", enabled=progress)
@@ -917,13 +915,13 @@ def _fit_loop(network, X, Y, X_val, Y_val, has_val, optimizer, loss_fn, batch_si
             except _NonFiniteLoss as e:
                 bar.close()
                 raise ValueError(f"Training diverged at epoch {epoch + 1}, batch {batch} (learning rate "
-                                 f"{optimizer.learning_rate:g}, batch size {batch_size}): {e} Lower the learning "
+                                 f"{_rate(optimizer):g}, batch size {batch_size}): {e} Lower the learning "
                                  f"rate (e.g. by 10x), or check the inputs for huge values (normalise them).") from None
             n_batches += 1
         h = history
         h.epoch.append(epoch + 1)
         h.batch_loss.append(total / n_batches)
-        h.learning_rate.append(float(optimizer.learning_rate))
+        h.learning_rate.append(_rate(optimizer))
         loss, acc = _evaluate(network, X_eval, Y_eval)
         h.train_loss.append(loss)
         h.train_acc.append(acc)

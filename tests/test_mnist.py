@@ -467,7 +467,7 @@ def test_fit_input_errors(mnist_small):
         nnbook.fit(net, X[:, :100], y[:100], train_eval_size=0, progress=False)
     with pytest.raises(ValueError, match="l2 must be a non-negative"):
         nnbook.fit(net, X[:, :100], y[:100], l2=-1, progress=False)
-    with pytest.raises(TypeError, match="optimizer must have update"):
+    with pytest.raises(TypeError, match=r"optimizer must be an Optimizer .* update\(parameters, gradients\)"):
         nnbook.fit(net, X[:, :100], y[:100], optimizer=42, progress=False)
     with pytest.raises(TypeError, match="network must be a NeuralNetwork"):
         nnbook.fit(object(), X[:, :100], y[:100], progress=False)
@@ -589,3 +589,31 @@ def test_early_stopping_counts_a_tie_as_no_improvement(monkeypatch):
     net = nnbook.NeuralNetwork([4, 5, 3], output_activation="softmax", seed=0)
     h = nnbook.fit(net, X, Y, X_val, Y_val, epochs=8, patience=2, progress=False)
     assert h.best_epoch == 2 and len(h) == 4 and h.stopped_early
+
+
+class _PlainSGD:
+    """A learner's optimizer: update(parameters, gradients) and nothing else of the package's."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def update(self, parameters, gradients):
+        for key, P in parameters.items():
+            P -= self.lr * gradients[key]
+
+
+def test_fit_trains_with_any_object_that_has_update():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((4, 96)), rng.integers(0, 3, 96)
+    ours, theirs = (nnbook.NeuralNetwork([4, 6, 3], output_activation="softmax", seed=1) for _ in range(2))
+    h1 = nnbook.fit(ours, X, nnbook.one_hot(y, 3), optimizer=_PlainSGD(0.1), epochs=3, batch_size=32, progress=False)
+    h2 = nnbook.fit(theirs, X, nnbook.one_hot(y, 3), optimizer=nnbook.SGD(0.1), epochs=3, batch_size=32, progress=False)
+    np.testing.assert_allclose(h1.batch_loss, h2.batch_loss, rtol=1e-12)
+    assert all(np.isnan(h1.learning_rate))                   # it keeps no learning_rate: none is recorded
+
+
+def test_fit_with_a_schedule_names_the_learning_rate_attribute_a_learners_optimizer_lacks():
+    X, y = np.zeros((4, 8)), np.zeros(8, dtype=int)
+    net = nnbook.NeuralNetwork([4, 3, 2], output_activation="softmax", seed=0)
+    with pytest.raises(TypeError, match=r"a schedule sets optimizer.learning_rate.*it has `lr`: rename it `learning_rate`"):
+        nnbook.fit(net, X, nnbook.one_hot(y, 2), optimizer=_PlainSGD(0.1), schedule="step_decay", progress=False)
