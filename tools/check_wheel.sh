@@ -250,11 +250,14 @@ if [ "$NOTEBOOKS" = none ]; then
 else
   step "pip install ipykernel nbclient (a plain Jupyter kernel; none of the dev extras)" \
     bash -c "'$py' -m pip install -q ipykernel nbclient && '$py' -m pip check"
-  # §3.8 (07b_torch) needs the [torch] extra, as its readers install it: pip install "nnbook[torch]"
+  # §3.8 (07b_torch) needs the [torch] extra, as its readers install it: pip install "nnbook[torch]".
+  # TORCH_REQ (mk/bench.mk: torch==2.13.0, served as its 192 MB CPU build) keeps the check from pulling
+  # the newest torch with its CUDA libraries (gigabytes) that the extra's torch>=2.0 alone would choose.
+  torch_req="${TORCH_REQ:-torch==2.13.0}"
   case " $(echo $NOTEBOOKS) " in
     *" 07b_torch "*)
-      step "pip install \"nnbook[torch]\" from the wheel (PyTorch from the index, for the 07b_torch notebook)" \
-        bash -c "'$py' -m pip install -q '$wheel[torch]' && '$py' -m pip check && '$py' -c 'import nnbook.torch, torch; print(\"torch\", torch.__version__)'"
+      step "pip install \"nnbook[torch]\" from the wheel, with $torch_req (for the 07b_torch notebook)" \
+        bash -c "'$py' -m pip install -q '$wheel[torch]' '$torch_req' && '$py' -m pip check && '$py' -c 'import nnbook.torch, torch; print(\"torch\", torch.__version__)'"
       ;;
   esac
   notebooks=()
