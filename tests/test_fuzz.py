@@ -705,6 +705,7 @@ SPECS: dict[str, Callable[[], Case]] = {
                                aliases={"value": ["flag"]}),
     "check_path": lambda: Case(nnbook.check_path, {"path": "net.npz", "name": "path"},
                                {"path": "path_type"}),
+    "display_path": lambda: Case(nnbook.display_path, {"path": "net.npz"}, {"path": "path_type"}),
     # ---- nnbook.perceptron
     "Perceptron": lambda: Case(nnbook.Perceptron, {"n_features": 2, "learning_rate": 1.0, "init": "normal", "seed": 0},
                                {"n_features": "pos_int", "learning_rate": "pos_float", "init": "name", "seed": "seed"}),

@@ -132,11 +132,11 @@ def test_missing_files_error_shows_no_machine_path(monkeypatch, tmp_path):
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("NNBOOK_DATA", str(tmp_path / "data"))
-    with pytest.raises(FileNotFoundError) as e:
-        nnbook.load_fashion_mnist(download=False)
+    with pytest.raises(FileNotFoundError) as e:     # (MNIST: no system-wide copy as for Fashion-MNIST)
+        nnbook.load_mnist(download=False)
     msg = str(e.value)
-    assert "Looked in: $NNBOOK_DATA/fashion-mnist" in msg
-    assert "Fix: put the four files in $NNBOOK_DATA/fashion-mnist," in msg and str(tmp_path) not in msg
+    assert "Looked in: $NNBOOK_DATA/mnist" in msg
+    assert "Fix: put the four files in $NNBOOK_DATA/mnist," in msg and str(tmp_path) not in msg
     monkeypatch.delenv("NNBOOK_DATA")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     with pytest.raises(FileNotFoundError) as e:
