@@ -89,8 +89,9 @@ test-book: export mathjax  ## the strict HTML build from a clean _build (a cell 
 	$(BOOK_ENV) $(BIN)/jupyter-book build . -W --keep-going --all
 	$(MAKE) --no-print-directory test-pages
 
-test-pages:  ## the built pages: every figure drawn, no raw table, tuple glue, stray value or internal reference; the visible code of §3.1-§3.7
+test-pages:  ## the built pages: no exercise's answer in sight, every figure drawn, no raw table, tuple glue, stray value or internal reference; the visible code of §3.1-§3.7
 	$(BIN)/python tools/check_pages.py --build _build
+	$(BIN)/python tools/check_try_first.py --html _build/html
 	$(BIN)/python tools/page_metrics.py --quiet --budget 2600 nbs/0[1-7]_*.ipynb
 
 test-repro: export  ## execute every notebook of the book again: every output must equal test-book's (`timing` cells excepted)

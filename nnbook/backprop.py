@@ -424,7 +424,7 @@ def gradient_check(network, X, Y, epsilon: float = 1e-7, loss=None, l2: float = 
     GradientCheckResult
         A dict {"W1": relative error, "b1": ..., ...} with relative error ‖a − n‖ / (‖a‖ + ‖n‖) for the
         backprop gradient a and the numerical gradient n. Errors below 1e-7 (or below the rounding limit in
-        `.floor`) mean agreement; errors above 1e-3 mean a bug. `.passed` summarises.
+        `.floor`) mean agreement; errors above 1e-5 mean a bug. `.passed` summarises.
 
     Raises
     ------

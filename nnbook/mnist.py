@@ -304,6 +304,24 @@ def get_data_dir(data_dir=None) -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnbook"
 
 
+def _display_dir(path) -> str:
+    """A folder (or file) as a reader would write it, for messages: ``$NNBOOK_DATA/mnist`` under the
+    folder that variable names, ``~/.cache/nnbook/mnist`` under the home folder, else as given."""
+    path = Path(path)
+    bases = []
+    if os.environ.get("NNBOOK_DATA"):
+        bases.append((Path(os.environ["NNBOOK_DATA"]).expanduser(), "$NNBOOK_DATA"))
+    with contextlib.suppress(RuntimeError, KeyError):      # no home folder: skip that form
+        bases.append((Path.home(), "~"))
+    for base, shown in bases:
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            continue
+        return shown if rel == Path(".") else f"{shown}/{rel.as_posix()}"
+    return str(path)
+
+
 def _dataset(name: str) -> _IDXDataset:
     return _DATASETS[check_choice(name, "dataset", _DATASETS)]
 
@@ -404,7 +422,7 @@ def download_dataset(name: str = "mnist", data_dir=None, mirrors=None, opener=No
             break
         else:
             raise OSError(f"Could not download {spec.title} file {fname} from any mirror:\n" + "\n".join(errors)
-                          + f"\nNothing was written. Place the file in {folder} by hand "
+                          + f"\nNothing was written. Place the file in {_display_dir(folder)} by hand "
                             f"(or point NNBOOK_DATA at a folder holding {spec.folder}/) and try again.")
     return folder
 
@@ -464,7 +482,7 @@ def _read_verified(path: Path, md5: str, title: str) -> np.ndarray:
         data = _decompress(path.read_bytes(), str(path))
         digest = hashlib.md5(data).hexdigest()
         if digest != md5:
-            raise ValueError(f"{path}: the MD5 of its decompressed bytes is {digest}, but the official {title} "
+            raise ValueError(f"{_display_dir(path)}: the MD5 of its decompressed bytes is {digest}, but the official {title} "
                              f"file has {md5}; the file is corrupt, truncated or another file. Delete it and "
                              f"place (or download) the official file again.")
         _VERIFIED[key] = parse_idx(data, str(path))
@@ -489,15 +507,15 @@ def _load_idx_dataset(name: str, data_dir, normalize: bool, flatten: bool, oneho
     if missing:
         raise FileNotFoundError(
             f"{spec.title} files not found: {', '.join(missing)} (.gz or uncompressed).\nLooked in: "
-            + ", ".join(str(f) for f in folders)
-            + f".\nFix: put the four files in {root / spec.folder}, or set NNBOOK_DATA to a folder that holds "
+            + ", ".join(_display_dir(f) for f in folders)
+            + f".\nFix: put the four files in {_display_dir(root / spec.folder)}, or set NNBOOK_DATA to a folder that holds "
               f"{spec.folder}/, or pass data_dir=..., or allow download=True with internet access.")
     arrays = {role: _read_verified(p, spec.files[role][1], spec.title) for role, p in paths.items()}
     out = []
     for split in ("train", "test"):
         X, y = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if X.ndim != 3 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-            raise ValueError(f"{paths[split + '_images']}: images of shape {X.shape} do not match labels of "
+            raise ValueError(f"{_display_dir(paths[split + '_images'])}: images of shape {X.shape} do not match labels of "
                              f"shape {y.shape}; expected (n, 28, 28) and (n,).")
         X = X.reshape(len(X), -1) if flatten else X
         X = X / dtype.type(255) if normalize else X.copy()
@@ -1290,4 +1308,3 @@ def _numpy_detail(e: Exception) -> str:
     if "pickle" in text or "context manager" in text:
         return type(e).__name__
     return f"{type(e).__name__}: {text}"
-

@@ -177,16 +177,33 @@ class SGD(Optimizer):
 class _NonFiniteLoss(ValueError):
     """The loss became NaN or infinite (a ValueError; trainers add where it happened)."""
 
-def _as_optimizer(optimizer):
+def _check_optimizer(optimizer, needs_learning_rate: str | None = None):
+    """Refuse, once before training, an optimizer without `update(parameters, gradients)`, or without the
+    `learning_rate` attribute that a feature (`needs_learning_rate`: "a schedule", ...) sets. Duck typing:
+    any object with these works, an `Optimizer` or a learner's own class."""
+    name = type(optimizer).__name__
+    if isinstance(optimizer, (str, dict)) or not callable(getattr(optimizer, "update", None)):
+        raise TypeError(f"optimizer must be an Optimizer such as nnbook.AdamOptimizer(1e-3), or any object with a "
+                        f"method update(parameters, gradients); got {name}. Create it once, outside the loop "
+                        f"(it keeps state).")
+    if needs_learning_rate and not isinstance(optimizer, Optimizer) and not hasattr(optimizer, "learning_rate"):
+        other = [a for a in ("lr", "eta", "alpha", "step_size") if hasattr(optimizer, a)]
+        found = f" (it has `{other[0]}`: rename it `learning_rate`)" if other else ""
+        raise TypeError(f"{needs_learning_rate} sets optimizer.learning_rate, but this {name} has no attribute "
+                        f"`learning_rate`{found}. Keep the rate in self.learning_rate, as nnbook's optimizers do.")
+    return optimizer
+
+def _as_optimizer(optimizer, needs_learning_rate: str | None = None):
+    """None (`SGD()`), a name in `OPTIMIZERS`, or an object `_check_optimizer` accepts."""
     if optimizer is None:
         return SGD()
     if isinstance(optimizer, str):
         return get_optimizer(optimizer)
-    if isinstance(optimizer, Optimizer) or (callable(getattr(optimizer, "update", None))
-                                            and hasattr(optimizer, "learning_rate")):
-        return optimizer
-    raise TypeError(f"optimizer must be an Optimizer (SGD(...), Momentum(...), AdamOptimizer(...)), a name in "
-                    f"{sorted(OPTIMIZERS)} or None, got {type(optimizer).__name__}.")
+    return _check_optimizer(optimizer, needs_learning_rate)
+
+def _rate(optimizer):
+    """The optimizer's learning rate if it has one (a learner's optimizer may not), else NaN."""
+    return float(getattr(optimizer, "learning_rate", math.nan))
 
 def _check_targets(loss_fn, Y, name: str = "Y"):
     """Refuse, once before training, targets that `loss_fn` cannot use (the training loop's loss does not check)."""
@@ -213,8 +230,8 @@ def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) ->
     Y_batch : array, shape (n_outputs, b)
         Targets the loss accepts (one-hot columns for softmax).
     optimizer : Optimizer
-        An object with `update(parameters, gradients)` and a `learning_rate`, created once outside the loop
-        (it keeps its state between steps). nnbook's optimizers update all parameters at once, as one vector.
+        Any object with `update(parameters, gradients)` (in place), created once outside the loop (it keeps
+        its state between steps). nnbook's optimizers update all parameters at once, as one vector.
     loss : str, callable or None
         A name in `nnbook.LOSSES`, a callable `(A, Y) -> (loss, dA)`, or None for the output's natural loss.
     l2 : float, default 0.0
@@ -233,10 +250,7 @@ def train_step(self, X_batch, Y_batch, optimizer, loss=None, l2: float = 0.0) ->
     """
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
         raise ValueError(f"l2 must be a non-negative number, got {l2!r}.")
-    if (isinstance(optimizer, (str, dict)) or not callable(getattr(optimizer, "update", None))
-            or not hasattr(optimizer, "learning_rate")):
-        raise TypeError(f"optimizer must be an Optimizer such as nnbook.AdamOptimizer(1e-3), got "
-                        f"{type(optimizer).__name__}; create it once, outside the loop (it keeps state).")
+    _check_optimizer(optimizer)
     loss_fn = _resolve_loss(loss, self.output_activation)
     X = _check_X(self, X_batch, "X_batch")
     Y = _check_targets(loss_fn, _check_Y(self, Y_batch, X.shape[1], "Y_batch"), "Y_batch")
@@ -276,7 +290,8 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     Y : array, shape (n_outputs, m), or (m,) for a single output unit
         Targets (one-hot columns for softmax).
     optimizer : Optimizer, str or None
-        E.g. `AdamOptimizer(1e-3)`, or a name in `OPTIMIZERS`; None is `SGD(learning_rate=0.01)`.
+        E.g. `AdamOptimizer(1e-3)`, a name in `OPTIMIZERS`, or any object with `update(parameters, gradients)`
+        (a `schedule` also needs its attribute `learning_rate`); None is `SGD(learning_rate=0.01)`.
         Its state persists across calls (pass a new one to start afresh).
     batch_size : int, default 32
         1 is pure SGD, `m` is full-batch gradient descent.
@@ -307,7 +322,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
         `verbose` or `progress` is not True or False (a string such as "no" would count as True).
     """
     verbose, progress = check_bool(verbose, "verbose"), check_bool(progress, "progress")
-    optimizer = _as_optimizer(optimizer)
+    optimizer = _as_optimizer(optimizer, "a schedule" if schedule is not None else None)
     batch_size = _check_batch_size(batch_size)
     check_positive(epochs, "epochs", integer=True)
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
@@ -322,7 +337,7 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
     loss_fn = _resolve_loss(loss, self.output_activation)
     Y = _check_targets(loss_fn, Y)                       # validated once: the loop below does not check
     rng = as_rng(seed, "seed")
-    initial_lr = optimizer.learning_rate
+    initial_lr = getattr(optimizer, "learning_rate", None)
     from nnbook.mlp import _epoch_bar          # tqdm is imported only when progress is True
     bar = _epoch_bar(progress, epochs, "train_minibatch")
     losses, lrs, times, start = [], [], [], time.perf_counter()
@@ -337,11 +352,11 @@ def train_minibatch(self, X, Y, optimizer=None, batch_size: int = 32, epochs: in
                 if progress:
                     bar.close()
                 raise ValueError(f"The loss became non-finite at epoch {epoch}, batch {batch} (learning rate "
-                                 f"{optimizer.learning_rate:g}, batch size {batch_size}). Lower the learning "
+                                 f"{_rate(optimizer):g}, batch size {batch_size}). Lower the learning "
                                  f"rate, or check the inputs for NaN/huge values (normalise them).") from None
             n_batches += 1
         losses.append(total / n_batches)
-        lrs.append(optimizer.learning_rate)
+        lrs.append(_rate(optimizer))
         times.append(time.perf_counter() - start)
         if progress:
             bar.update()
@@ -622,7 +637,7 @@ def lr_range_test(net: NeuralNetwork, X, Y, optimizer="sgd", min_lr: float = 1e-
     Y = _check_Y(net, Y, X.shape[1])
     loss_fn = _resolve_loss(loss, net.output_activation)
     trial = copy.deepcopy(net)
-    opt = copy.deepcopy(_as_optimizer(optimizer))
+    opt = copy.deepcopy(_as_optimizer(optimizer, "lr_range_test"))
     rng = as_rng(seed, "seed")
     lrs = min_lr * (max_lr / min_lr) ** (np.arange(num_steps) / max(num_steps - 1, 1))
     done, raw, smooth, avg, best = [], [], [], 0.0, np.inf

@@ -259,6 +259,52 @@ class NoStop(Perceptron):
         return self
 
 
+class ReturnsWeights(Perceptron):
+    def fit(self, X, y, epochs=100):
+        Perceptron.fit(self, X, y, epochs)
+        return self.w, self.b
+
+
+class BoolPredict(Perceptron):
+    def predict(self, X):
+        return np.asarray(X) @ self.w + self.b >= 0
+
+
+class FloatPredict(Perceptron):
+    def predict(self, X):
+        return np.where(np.asarray(X) @ self.w + self.b >= 0, 1.0, 0.0)
+
+
+class ResetsWeights(Perceptron):
+    """Right rule, but fit starts from zero whatever w and b were."""
+
+    def fit(self, X, y, epochs=100):
+        self.w, self.b = np.zeros(np.shape(X)[1]), 0.0
+        return Perceptron.fit(self, X, y, epochs)
+
+
+class IgnoresEpochs(Perceptron):
+    """Right rule, but always allows 100 epochs."""
+
+    def fit(self, X, y, epochs=100):
+        return Perceptron.fit(self, X, y, 100)
+
+
+class MissesLastCount(Perceptron):
+    def fit(self, X, y, epochs=100):
+        self.updates_per_epoch = []
+        for _ in range(epochs):
+            count = 0
+            for x_i, y_i in zip(X, y):
+                error = y_i - int(x_i @ self.w + self.b >= 0)
+                if error:
+                    self.w, self.b, count = self.w + error * x_i, self.b + error, count + 1
+            if count == 0:
+                break
+            self.updates_per_epoch.append(count)
+        return self
+
+
 class Crashes(Perceptron):
     def fit(self, X, y, epochs=100):
         return self.undefined_attribute
@@ -269,15 +315,21 @@ WRONG_31A = [
     (StrictFit, ("at z = 0 your rule predicts 0",)),
     (CountsEveryExample, ("counts every example",)),
     (UpdatesEveryExample, ("update on every example", "only on a mistake")),
-    (WrongSign, ("wrong way", "w + (y − ŷ) x")),
+    (WrongSign, ("wrong way", "w must grow")),
     (NoBias, ("bias never changes",)),
     (PlusMinusPredict, ("−1/+1",)),
     (PlusMinusFit, ("2 times", "−1/+1")),
     (Columns, ("one example per row", "`predict`", "columns")),
     (ColumnsFitOnly, ("one example per row", "`fit`", "columns")),
-    (NoReturn, ("return self",)),
+    (NoReturn, ("returns None", "the perceptron itself")),
+    (ReturnsWeights, ("should return the perceptron itself", "tuple")),
+    (BoolPredict, ("True/False", "integers 0 and 1")),
+    (FloatPredict, ("dtype float64", "integers 0 and 1")),
+    (ResetsWeights, ("starts again from w = 0", "current w and b")),
+    (IgnoresEpochs, ("runs 100 epochs on XOR", "epochs=10")),
     (NoTracking, ("self.updates_per_epoch",)),
-    (NoStop, ("stop after the first epoch with no update",)),
+    (NoStop, ("goes on after an epoch without updates",)),
+    (MissesLastCount, ("misses the last epoch",)),
     (Crashes, ("your `fit` raised AttributeError",)),
 ]
 
@@ -285,6 +337,33 @@ WRONG_31A = [
 @pytest.mark.parametrize("attempt,phrases", WRONG_31A, ids=[a.__name__ for a, _ in WRONG_31A])
 def test_31a_wrong_attempts_are_diagnosed(attempt, phrases):
     _failed(check("3.1a", Perceptron=attempt), *phrases)
+
+
+TARGETED_31A = [(StrictPredict, "which class"), (StrictFit, "which class"), (WrongSign, "sign of what you add"),
+                 (NoBias, "bias moves"), (UpdatesEveryExample, "prediction is right"),
+                 (ResetsWeights, "constructor"), (IgnoresEpochs, "argument `epochs`"),
+                 (NoStop, "leave the epoch loop"), (CountsEveryExample, "only when ŷ ≠ y"),
+                 (BoolPredict, "booleans")]
+
+
+@pytest.mark.parametrize("attempt,phrase", TARGETED_31A, ids=[a.__name__ for a, _ in TARGETED_31A])
+def test_31a_targeted_hint_follows_the_diagnosis(attempt, phrase, capsys):
+    hint("3.1a", reset=True)
+    capsys.readouterr()
+    assert not check("3.1a", Perceptron=attempt)
+    capsys.readouterr()
+    hint("3.1a")
+    out = capsys.readouterr().out
+    assert "Hint for the mistake" in out and phrase in out, out
+    hint("3.1a", reset=True)
+
+
+def test_31a_near_bugs_do_not_trigger_other_diagnoses():
+    """A correct rule whose only slip is elsewhere is not called a rule bug."""
+    for attempt in (IgnoresEpochs, ResetsWeights, MissesLastCount, BoolPredict):
+        r = check("3.1a", Perceptron=attempt)
+        for other in ("wrong way", "bias never changes", "predicts 0", "update on every example"):
+            assert other not in r.message, (attempt.__name__, r.message)
 
 
 def test_31a_verdicts_never_print_the_expected_weights(capsys):
@@ -356,10 +435,19 @@ def test_31c_other_wrong_answers():
 def test_31_registry_hints_and_solutions(capsys):
     rows = {r["id"] if "id" in r else r.get("exercise"): r for r in list_exercises()}
     assert {"3.1a", "3.1b", "3.1c"} <= set(rows)
+    for eid in ("3.1a", "3.1b", "3.1c"):
+        hint(eid, reset=True)
+    capsys.readouterr()
     assert check("3.1b").status == "unchecked"
     for eid in ("3.1a", "3.1b", "3.1c"):
         for _ in range(3):
             hint(eid)
         solution(eid)
     out = capsys.readouterr().out
-    assert out.count("Hint 3 of 3") == 3 and "Solution to Exercise 3.1a" in out
+    assert "Hint 3 of 3 for Exercise 3.1b:" in out and "Solution to Exercise 3.1a" in out
+    assert out.count("gives the answer away") == 2     # 3.1a and 3.1c announce their last hint
+    hint("3.1a")
+    assert "Hint 3 of 3 for Exercise 3.1a: predict" in capsys.readouterr().out
+    for eid in ("3.1a", "3.1b", "3.1c"):
+        hint(eid, reset=True)
+    capsys.readouterr()

@@ -75,14 +75,38 @@ def test_3_4a_starter_is_not_attempted():
     assert r.status == "not attempted"
 
 
-@pytest.mark.parametrize("bug, phrases", [
-    ("sigma_prime", ["σ'(z2)", "ŷ − y"]),
-    ("no_mask", ["ReLU'"]),
-    ("mask_h", ["you multiplied by h"]),
-    ("transposed", ["shape (4, 1), expected (1, 4)", "transposed?"]),
+@pytest.mark.parametrize("bug, phrases, nudge", [
+    ("sigma_prime", ["σ'(z2) = ŷ(1 − ŷ) times", "target y = 1"], "simplify"),
+    ("no_mask", ["units that are off receive a gradient"], "slope where z1 < 0"),
+    ("mask_h", ["multiplied by h = ReLU(z1)"], "never the value"),
+    ("ge", None, None),                                 # z1 = 0 never happens here: the same as correct
+    ("transposed", ["shape (4, 1), expected (1, 4)", "transposed?"], None),
 ])
-def test_3_4a_wrong_attempts_are_diagnosed(bug, phrases):
-    _failed(check("3.4a", hand_gradients=_hand(bug)), *phrases)
+def test_3_4a_wrong_attempts_are_diagnosed(bug, phrases, nudge, capsys):
+    r = check("3.4a", hand_gradients=_hand(bug))
+    if phrases is None:
+        assert r
+        return
+    _failed(r, *phrases)
+    assert "ŷ − y" not in r.message and "(z1 > 0)" not in r.message        # no fixed code
+    capsys.readouterr()
+    hint("3.4a", reset=True)
+    out = capsys.readouterr().out
+    if nudge:
+        assert nudge in out, out
+
+
+def test_3_4a_mask_flip_and_sigmoid_mask_are_named():
+    def flip(x, y, W1, b1, W2, b2):
+        g = _hand()(x, y, W1, b1, W2, b2)
+        z1 = W1 @ x + b1
+        dz1 = (W2.T * (1 / (1 + np.exp(-(W2 @ np.maximum(z1, 0) + b2))) - y)) * (z1 < 0)
+        return dict(g, W1=dz1 @ x.T, b1=dz1)
+    _failed(check("3.4a", hand_gradients=flip), "blocked at the units that are on")
+
+    def not_a_dict(x, y, W1, b1, W2, b2):
+        return [1, 2, 3, 4]
+    _failed(check("3.4a", hand_gradients=not_a_dict), "should return a dict")
 
 
 # ------------------------------------------------------------------------------ 3.4b: backward pass
@@ -157,19 +181,91 @@ def test_3_4b_starter_is_not_attempted():
     assert r.status == "not attempted"
 
 
-@pytest.mark.parametrize("bug, phrases", [
-    ("no_m", ["m times too large", "did you divide by the batch size"]),
-    ("twice", ["divided by the batch size m twice"]),
-    ("transposed", ["dW3 has shape (4, 1), expected (1, 4): transposed?"]),
-    ("sigma", ["σ(Z) instead of σ'(Z)"]),
-    ("relu_ge", ["Z > 0, not Z >= 0"]),
-    ("stale", ["`cache` it is given"]),
-    ("db_axis", ["axis=1", "not over axis 0"]),
-    ("fused", ["dZ is dA * σ'(Z[L])", "you used dA itself"]),
-    ("W_not_T", ["W.T @ dZ"]),
+@pytest.mark.parametrize("bug, phrases, nudge", [
+    ("no_m", ["m times too large", "network [3, 5, 4, 1], relu hidden layers, sigmoid output, batch of 7"],
+     "Where does the 1/m"),
+    ("twice", ["m times too small", "applied twice"], "Follow the 1/m"),
+    ("transposed", ["dW3 (network [3, 5, 4, 1]", "has shape (4, 1), expected (1, 4): transposed?"], None),
+    ("sigma", ["g(Z) where its slope g'(Z) belongs"], "σ' = σ(1 − σ)"),
+    ("relu_ge", ["only where Z = 0 exactly"], "true only for positive Z"),
+    ("stale", ["comes from another batch"], "from the `cache` argument"),
+    ("db_axis", ["it is a row", "instead of over the examples"], "Which axis of dZ"),
+    ("fused", ["σ'(Z[L]) was never multiplied in"], "not the output delta"),
+    ("W_not_T", ["the wrong way round", "network [4, 4, 4, 1], tanh"], "Which form of W[l]"),
 ])
-def test_3_4b_wrong_backward_is_diagnosed(bug, phrases):
-    _failed(check("3.4b", NeuralNetwork=_network(bug), compute_loss=loss), *phrases)
+def test_3_4b_wrong_backward_is_diagnosed(bug, phrases, nudge, capsys):
+    r = check("3.4b", NeuralNetwork=_network(bug), compute_loss=loss)
+    _failed(r, *phrases)
+    for code in ("axis=1", "keepdims", "W.T @", ".T @ dZ", "np.sum"):        # never the fixed code
+        assert code not in r.message, (code, r.message)
+    if nudge:
+        capsys.readouterr()
+        hint("3.4b", reset=True)
+        assert nudge in capsys.readouterr().out
+
+
+def test_3_4b_no_misdiagnosis_between_neighbours():
+    """Each targeted diagnosis names its own bug only."""
+    names = {"no_m": "too large", "twice": "too small", "sigma": "g(Z) where", "relu_ge": "Z = 0 exactly",
+             "stale": "another batch", "db_axis": "it is a row", "fused": "never multiplied in",
+             "W_not_T": "wrong way round"}
+    for bug in names:
+        r = check("3.4b", NeuralNetwork=_network(bug), compute_loss=loss)
+        for other, phrase in names.items():
+            if other != bug:
+                assert phrase not in r.message, (bug, other, r.message)
+
+
+def test_3_4b_wrong_hidden_or_output_derivative_is_named():
+    def make(which):
+        class Net(nnbook.NeuralNetwork):
+            def backward(self, dA, cache):
+                grads, L, m = {}, self.L, dA.shape[1]
+                for l in range(L, 0, -1):
+                    name = {"all_output": "sigmoid", "all_hidden": self.hidden_activation}[which]
+                    dZ = dA * nnbook.get_activation(name).derivative(cache[f"Z{l}"])
+                    grads[f"W{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+                    grads[f"b{l}"] = dZ.mean(axis=1, keepdims=True)
+                    dA = self.parameters[f"W{l}"].T @ dZ
+                return grads
+        return Net
+    _failed(check("3.4b", NeuralNetwork=make("all_output"), compute_loss=loss), "output activation's slope")
+    _failed(check("3.4b", NeuralNetwork=make("all_hidden"), compute_loss=loss), "hidden activation's slope")
+
+
+def test_3_4b_other_requirements():
+    class InPlace(_network()):                          # changes the cache it is given
+        def backward(self, dA, cache):
+            grads = super().backward(dA, cache)
+            cache["Z1"] *= 0
+            return grads
+    _failed(check("3.4b", NeuralNetwork=InPlace, compute_loss=loss), "changed the cache")
+
+    class ModifiesDA(_network()):                       # dA *= g'(Z): changes its argument
+        def backward(self, dA, cache):
+            grads = super().backward(dA.copy(), cache)
+            dA *= 2
+            return grads
+    _failed(check("3.4b", NeuralNetwork=ModifiesDA, compute_loss=loss), "modified its input `dA`")
+
+    class DKeys(_network()):
+        def backward(self, dA, cache):
+            return {"d" + k: g for k, g in super().backward(dA, cache).items()}
+    _failed(check("3.4b", NeuralNetwork=DKeys, compute_loss=loss), "not 'dW1'")
+
+    class Scalar_db(_network()):
+        def backward(self, dA, cache):
+            grads = super().backward(dA, cache)
+            return {k: (float(np.sum(g)) if k == "b1" else g) for k, g in grads.items()}
+    _failed(check("3.4b", NeuralNetwork=Scalar_db, compute_loss=loss), "is a single number")
+
+    def loss_array(A, Y):
+        return -(Y * np.log(A) + (1 - Y) * np.log(1 - A)), loss(A, Y)[1]
+    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=loss_array), "one number")
+
+    def no_pair(A, Y):
+        return loss(A, Y)[0]
+    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=no_pair), "a pair")
 
 
 def test_3_4b_loss_conventions_are_named():
@@ -179,15 +275,15 @@ def test_3_4b_loss_conventions_are_named():
     _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=fused_loss), "σ'(Z[L]) into it again")
     # A − Y from the loss and a backward that starts from it: the other convention, named as such
     _failed(check("3.4b", NeuralNetwork=_network("fused"), compute_loss=fused_loss),
-            "not this exercise's convention", "(A − Y) / (A(1 − A))")
+            "not this exercise's convention", "dA is ∂ℓ/∂A")
 
     def mean_loss(A, Y):
         return loss(A, Y)[0], loss(A, Y)[1] / A.shape[1]
-    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=mean_loss), "leave the 1/m to backward")
+    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=mean_loss), "carries the 1/m of the mean")
 
     def summed_loss(A, Y):
         return loss(A, Y)[0] * A.shape[1], loss(A, Y)[1]
-    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=summed_loss), "average over the batch")
+    _failed(check("3.4b", NeuralNetwork=_network(), compute_loss=summed_loss), "the sum over the batch, not the mean")
 
 
 def test_3_4b_exception_is_one_line():
@@ -202,6 +298,10 @@ def test_3_4b_exception_is_one_line():
 def _gradient_check(bug=None):
     """gradient_check as a learner writes it from the starter, with one slip (or none)."""
     def gradient_check(network, X, Y, epsilon=1e-7, loss=nnbook.binary_cross_entropy):
+        if bug == "fixed_eps":
+            epsilon = 1e-7
+        if bug == "ignores_loss":
+            loss = nnbook.binary_cross_entropy
         A, cache = network.forward(X)
         J0, dA = loss(A, Y)
         grads = network.backward(dA, cache)
@@ -240,12 +340,46 @@ def test_3_4c_starter_is_not_attempted():
 
 @pytest.mark.parametrize("bug, phrases", [
     ("one_sided", ["one-sided difference"]),
-    ("no_restore", ["left the network's parameters changed", "restore"]),
-    ("eps", ["twice the true one", "2ε"]),
-    ("no_denominator", ["without the denominator"]),
+    ("no_restore", ["left the network's parameters changed"]),
+    ("eps", ["twice the true one"]),
+    ("no_denominator", ["without the denominator", "ε = 1e-3"]),
+    ("fixed_eps", ["not the `epsilon` passed in"]),
+    ("ignores_loss", ["does not use the `loss`"]),
 ])
 def test_3_4c_wrong_attempts_are_diagnosed(bug, phrases):
     _failed(check("3.4c", gradient_check=_gradient_check(bug)), *phrases)
+
+
+def test_3_4c_returns_a_dict_of_every_array():
+    def partial(network, X, Y, epsilon=1e-7, loss=nnbook.binary_cross_entropy):
+        errors = _gradient_check()(network, X, Y, epsilon, loss)
+        return {k: v for k, v in errors.items() if k != "b3"}
+    _failed(check("3.4c", gradient_check=partial), "lacks 'b3'")
+
+    def as_list(network, X, Y, epsilon=1e-7, loss=nnbook.binary_cross_entropy):
+        return list(_gradient_check()(network, X, Y, epsilon, loss).values())
+    _failed(check("3.4c", gradient_check=as_list), "should return a dict")
+
+
+def test_3_4c_vectorised_attempt_passes():
+    """A correct attempt that differs from the reference (flat loop, errors via np.sqrt of sums) passes."""
+    def gradient_check(network, X, Y, epsilon=1e-7, loss=nnbook.binary_cross_entropy):
+        A, cache = network.forward(X)
+        grads = network.backward(loss(A, Y)[1], cache)
+        out = {}
+        for name, P in network.parameters.items():
+            flat = P.reshape(-1)
+            num = np.empty(flat.size)
+            for j in range(flat.size):
+                keep = flat[j]
+                flat[j] = keep + epsilon; up = loss(network.forward(X)[0], Y)[0]
+                flat[j] = keep - epsilon; down = loss(network.forward(X)[0], Y)[0]
+                flat[j] = keep
+                num[j] = (up - down) / (2 * epsilon)
+            g = grads[name].reshape(-1)
+            out[name] = np.sqrt(np.sum((g - num) ** 2)) / (np.sqrt(g @ g) + np.sqrt(num @ num))
+        return out
+    assert check("3.4c", gradient_check=gradient_check)
 
 
 # ------------------------------------------------------------------------------ registry, hints, solutions
@@ -260,6 +394,9 @@ def test_registry_hints_and_solutions(capsys):
         solution(eid)
     out = capsys.readouterr().out
     assert "Hint 1 of 3" in out and "04_backprop.html#ex-3-4b" in out
+    for eid, entry in _EXERCISES.items():
+        assert entry["reveals"] == 3
+        assert "np." not in entry["hints"][0] + entry["hints"][1] or eid == "3.4c"   # code only at the end
 
 
 def test_teaching_versions_on_the_page_pass():
@@ -269,8 +406,8 @@ def test_teaching_versions_on_the_page_pass():
     for cell in nb["cells"]:
         src = "".join(cell["source"])
         teaching = src.startswith(("def compute_loss", "def gradient_check"))
-        shown = not set(cell["metadata"].get("tags", [])) - {"exercise-solution"}   # visible on the page
-        if cell["cell_type"] == "code" and teaching and shown:
+        solution = "exercise-solution" in cell["metadata"].get("tags", [])       # folded on the page
+        if cell["cell_type"] == "code" and teaching and solution:
             exec("import numpy as np\nimport nnbook\n" + src, scope)
     assert check("3.4b", NeuralNetwork=scope["NeuralNetwork"], compute_loss=scope["compute_loss"])
     assert check("3.4c", gradient_check=scope["gradient_check"])

@@ -50,10 +50,17 @@ def _a(**overrides):
     return check("3.7a", **objs)
 
 
-def _failed(r, *phrases):
+def _failed(r, *phrases, hint=None):
+    """The attempt failed, its verdict holds every phrase, and `hint` (if given) is in its targeted hint."""
+    from nnbook.exercises.core import _targeted_hints
     assert r.status in ("failed", "error") and not r, (r.status, r.message)
     for p in phrases:
         assert p in r.message, (p, r.message)
+    targeted = _targeted_hints.get(r.exercise)
+    if hint is not None:
+        assert targeted and hint in targeted, (hint, targeted)
+    for code in ("np.sum(", "axis=0)", ".copy()", "rng.random(A.shape) <", "dA * D", "+ lam *"):
+        assert code not in r.message, (code, r.message)             # a diagnosis, never the fix
 
 
 def test_37a_correct_attempt_passes():
@@ -82,7 +89,7 @@ def test_37a_one_hot_transposed():
 
 
 def test_37a_one_hot_from_largest_label():
-    _failed(_a(one_hot=lambda labels, n: one_hot(labels, int(np.max(labels)) + 1)), "n_classes rows")
+    _failed(_a(one_hot=lambda labels, n: one_hot(labels, int(np.max(labels)) + 1)), "n_classes rows", hint="How many rows")
 
 
 def test_37a_accuracy_as_percentage():
@@ -90,15 +97,33 @@ def test_37a_accuracy_as_percentage():
 
 
 def test_37a_accuracy_counts():
-    _failed(_a(accuracy=lambda Y, A: np.sum(A.argmax(axis=0) == Y.argmax(axis=0))), "number of examples")
+    _failed(_a(accuracy=lambda Y, A: np.sum(A.argmax(axis=0) == Y.argmax(axis=0))), "not their count")
 
 
 def test_37a_accuracy_wrong_axis():
-    _failed(_a(accuracy=lambda Y, A: np.mean(A.argmax(axis=1) == Y.argmax(axis=1))), "axis 1")
+    _failed(_a(accuracy=lambda Y, A: np.mean(A.argmax(axis=1) == Y.argmax(axis=1))), "of each row",
+            hint="columns")
+
+
+def test_37a_accuracy_error_rate():
+    _failed(_a(accuracy=lambda Y, A: 1 - accuracy(Y, A)), "error rate", hint="Count the columns")
+
+
+def test_37a_accuracy_array():
+    _failed(_a(accuracy=lambda Y, A: A.argmax(axis=0) == Y.argmax(axis=0)), "one number")
+
+
+def test_37a_one_hot_integer_dtype_passes():
+    """The statement leaves the dtype open: integer one-hot columns are right too."""
+    def one_hot_int(labels, n_classes):
+        Y = np.zeros((n_classes, len(labels)), dtype=int)
+        Y[labels, np.arange(len(labels))] = 1
+        return Y
+    assert _a(one_hot=one_hot_int)
 
 
 def _loop(improved=lambda acc, best: acc > best, stop=lambda wait, patience: wait >= patience,
-          restore=True, copy=True, training=False, use_train=False):
+          restore=True, copy=True, training=False, use_train=False, reset=True, scale=1.0, drop_last=False):
     """A family of epoch loops with one typical slip each."""
     def fit(net, optimizer, X, Y, X_val, Y_val, epochs=30, batch_size=64, patience=5, seed=0):
         rng = np.random.default_rng(seed)
@@ -110,9 +135,9 @@ def _loop(improved=lambda acc, best: acc > best, stop=lambda wait, patience: wai
                 acc = accuracy(Y, net.forward(X)[0])
             else:
                 acc = accuracy(Y_val, net.forward(X_val, training=training)[0])
-            val_accs.append(acc)
+            val_accs.append(scale * acc)
             if improved(acc, best):
-                best, wait = acc, 0
+                best, wait = acc, (0 if reset else wait)
                 saved = {k: (P.copy() if copy else P) for k, P in net.parameters.items()}
             else:
                 wait += 1
@@ -121,7 +146,7 @@ def _loop(improved=lambda acc, best: acc > best, stop=lambda wait, patience: wai
         if restore:
             for k, P in saved.items():
                 net.parameters[k] = P
-        return val_accs
+        return val_accs[:-1] if drop_last else val_accs
     return fit
 
 
@@ -130,35 +155,56 @@ def test_37a_loop_correct_variant_passes():
 
 
 def test_37a_never_stops():
-    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: False)), "never stopped early")
+    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: False)), "never stopped early", "patience=",
+            hint="reaches patience")
 
 
 def test_37a_ties_count_as_improvement():
-    _failed(_a(fit_early_stopping=_loop(improved=lambda a, b: a >= b)), "strictly better")
+    _failed(_a(fit_early_stopping=_loop(improved=lambda a, b: a >= b)), "only equals the best", hint="strictly better")
 
 
 def test_37a_one_epoch_too_many():
-    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: w > p)), "one epoch too many")
+    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: w > p)), "one epoch too many", hint="Stop as soon as")
 
 
 def test_37a_stops_at_first_bad_epoch():
-    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: w >= 1)), "first epoch without improvement")
+    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: w >= 1)), "first epoch without improvement",
+            hint="in a row")
+
+
+def test_37a_stops_one_epoch_too_early():
+    _failed(_a(fit_early_stopping=_loop(stop=lambda w, p: w >= p - 1)), "one epoch too early",
+            hint="Allow")
+
+
+def test_37a_count_never_reset():
+    _failed(_a(fit_early_stopping=_loop(reset=False)), "should have stopped after epoch",
+            hint="start again")
+
+
+def test_37a_loop_returns_percentages():
+    _failed(_a(fit_early_stopping=_loop(scale=100.0)), "100 times", "percentages")
+
+
+def test_37a_loop_drops_last_accuracy():
+    _failed(_a(fit_early_stopping=_loop(drop_last=True)), "accuracies for", "epochs run",
+            hint="including the last")
 
 
 def test_37a_best_parameters_not_restored():
-    _failed(_a(fit_early_stopping=_loop(restore=False)), "last epoch", "copy")
+    _failed(_a(fit_early_stopping=_loop(restore=False)), "last epoch", hint="write them back")
 
 
 def test_37a_parameters_saved_without_copy():
-    _failed(_a(fit_early_stopping=_loop(copy=False)), "last epoch", "copy")
+    _failed(_a(fit_early_stopping=_loop(copy=False)), "last epoch", hint="copies (new arrays)")
 
 
 def test_37a_validation_in_training_mode():
-    _failed(_a(fit_early_stopping=_loop(training=True)), "inference mode")
+    _failed(_a(fit_early_stopping=_loop(training=True)), "training mode", hint="inference mode")
 
 
 def test_37a_training_accuracy_instead_of_validation():
-    _failed(_a(fit_early_stopping=_loop(use_train=True)), "validation accuracies")
+    _failed(_a(fit_early_stopping=_loop(use_train=True)), "validation set", hint="X_val")
 
 
 def test_37a_forgot_to_train():
@@ -170,7 +216,7 @@ def test_37a_forgot_to_train():
                 pass
             accs.append(accuracy(Y_val, net.forward(X_val)[0]))
         return accs
-    _failed(_a(fit_early_stopping=fit), "never called net.train_step")
+    _failed(_a(fit_early_stopping=fit), "never called net.train_step", hint="every mini-batch")
 
 
 def test_37a_learner_exception_is_one_line():
@@ -239,26 +285,29 @@ def test_37c_penalty_without_half():
 
 
 def test_37c_penalty_includes_biases():
-    _failed(_c(l2_penalty=lambda p, lam: lam / 2 * sum(np.sum(P ** 2) for P in p.values())), "biases")
+    _failed(_c(l2_penalty=lambda p, lam: lam / 2 * sum(np.sum(P ** 2) for P in p.values())), "biases",
+            hint="weight matrices only")
 
 
 def test_37c_penalty_with_norms():
     _failed(_c(l2_penalty=lambda p, lam: lam / 2 * sum(np.linalg.norm(P) for k, P in p.items()
-                                                       if k[0] == "W")), "squared")
+                                                       if k[0] == "W")), "not their squares",
+            hint="squared Frobenius")
 
 
 def test_37c_gradient_regularises_biases():
-    _failed(_c(l2_gradients=lambda g, p, lam: {k: G + lam * p[k] for k, G in g.items()}), "weights only")
+    _failed(_c(l2_gradients=lambda g, p, lam: {k: G + lam * p[k] for k, G in g.items()}), "b1",
+            hint="weights only")
 
 
 def test_37c_gradient_twice_lambda():
     _failed(_c(l2_gradients=lambda g, p, lam: {k: G + 2 * lam * p[k] if k[0] == "W" else G
-                                               for k, G in g.items()}), "2 * lam * W")
+                                               for k, G in g.items()}), "2 * lam * W", hint="1/2 cancels")
 
 
 def test_37c_gradient_subtracts():
     _failed(_c(l2_gradients=lambda g, p, lam: {k: G - lam * p[k] if k[0] == "W" else G
-                                               for k, G in g.items()}), "do not subtract")
+                                               for k, G in g.items()}), "subtracted", hint="sign")
 
 
 def test_37c_gradient_divided_by_m():
@@ -273,7 +322,36 @@ def test_37c_gradient_in_place():
             if k[0] == "W":
                 g[k] += lam * p[k]
         return g
-    _failed(_c(l2_gradients=l2g), "in place")
+    _failed(_c(l2_gradients=l2g), "in place", hint="new results")
+
+
+def test_37c_gradient_changes_parameters():
+    def l2g(g, p, lam):
+        for k in p:
+            if k[0] == "W":
+                p[k] *= 1 - lam                       # a weight-decay step, not a gradient
+        return l2_gradients(g, p, lam)
+    _failed(_c(l2_gradients=l2g), "changed the parameters", hint="optimizer")
+
+
+def test_37c_gradient_drops_the_biases():
+    _failed(_c(l2_gradients=lambda g, p, lam: {k: G + lam * p[k] for k, G in g.items() if k[0] == "W"}),
+            "keys of grads")
+
+
+def test_37c_gradient_backprop_part_lost():
+    _failed(_c(l2_gradients=lambda g, p, lam: {k: lam * p[k] if k[0] == "W" else G for k, G in g.items()}),
+            "lam * W alone", hint="plus")
+
+
+def test_37c_gradient_unchanged():
+    _failed(_c(l2_gradients=lambda g, p, lam: {k: G.copy() for k, G in g.items()}), "unchanged",
+            hint="Every weight gradient")
+
+
+def test_37c_gradient_sharing_bias_arrays_passes():
+    """The statement asks for a new dict; sharing the untouched bias arrays is fine."""
+    assert _c(l2_gradients=lambda g, p, lam: {k: G + lam * p[k] if k[0] == "W" else G for k, G in g.items()})
 
 
 def test_37c_dropout_forgot_scaling():
@@ -282,7 +360,7 @@ def test_37c_dropout_forgot_scaling():
             return A, None
         D = (rng.random(A.shape) < keep_prob).astype(float)
         return A * D, D
-    _failed(_c(dropout_forward=fwd), "1 / keep_prob")
+    _failed(_c(dropout_forward=fwd), "only 0 and 1", hint="expected activation")
 
 
 def test_37c_dropout_keeps_wrong_fraction():
@@ -291,7 +369,7 @@ def test_37c_dropout_keeps_wrong_fraction():
             return A, None
         D = (rng.random(A.shape) < 1 - keep_prob) / keep_prob
         return A * D, D
-    _failed(_c(dropout_forward=fwd), "below keep_prob")
+    _failed(_c(dropout_forward=fwd), "were kept", hint="below keep_prob")
 
 
 def test_37c_dropout_at_test_time():
@@ -306,7 +384,30 @@ def test_37c_dropout_scaled_at_test_time():
         if not training:
             return keep_prob * A, None
         return dropout_forward(A, keep_prob, rng)
-    _failed(_c(dropout_forward=fwd), "original dropout")
+    _failed(_c(dropout_forward=fwd), "multiplied by keep_prob", hint="original dropout")
+
+
+def test_37c_dropout_multiplies_by_keep_prob():
+    def fwd(A, keep_prob, rng, training=True):
+        if not training:
+            return A, None
+        D = (rng.random(A.shape) < keep_prob) * keep_prob
+        return A * D, D
+    _failed(_c(dropout_forward=fwd), "holds keep_prob", hint="divides")
+
+
+def test_37c_dropout_mask_at_inference():
+    def fwd(A, keep_prob, rng, training=True):
+        if not training:
+            return A, np.ones_like(A)
+        return dropout_forward(A, keep_prob, rng)
+    _failed(_c(dropout_forward=fwd), "not None", hint="no mask")
+
+
+def test_37c_dropout_returns_only_the_activations():
+    def fwd(A, keep_prob, rng, training=True):
+        return dropout_forward(A, keep_prob, rng, training)[0]
+    _failed(_c(dropout_forward=fwd), "pair")
 
 
 def test_37c_dropout_ignores_rng():
@@ -315,22 +416,22 @@ def test_37c_dropout_ignores_rng():
             return A, None
         D = (np.random.rand(*A.shape) < keep_prob) / keep_prob
         return A * D, D
-    _failed(_c(dropout_forward=fwd), "rng")
+    _failed(_c(dropout_forward=fwd), "generator rng", hint="rng.random")
 
 
 def test_37c_backward_new_mask():
     def back(dA, D):
         keep = 1 / D.max()
         return dA * (np.random.default_rng(99).random(dA.shape) < keep) / keep
-    _failed(_c(dropout_backward=back), "different mask")
+    _failed(_c(dropout_backward=back), "other units", hint="never a new random one")
 
 
 def test_37c_backward_without_mask():
-    _failed(_c(dropout_backward=lambda dA, D: dA.copy()), "same mask")
+    _failed(_c(dropout_backward=lambda dA, D: dA.copy()), "unchanged", hint="took no part")
 
 
 def test_37c_backward_unscaled_mask():
-    _failed(_c(dropout_backward=lambda dA, D: dA * (D > 0)), "1 / keep_prob")
+    _failed(_c(dropout_backward=lambda dA, D: dA * (D > 0)), "1 / keep_prob", hint="already holds")
 
 
 @pytest.mark.parametrize("exercise", ["3.7a", "3.7b", "3.7c"])
@@ -338,6 +439,8 @@ def test_registry_entries_have_three_hints_and_a_solution(exercise):
     from nnbook.exercises.s37 import _EXERCISES
     e = _EXERCISES[exercise]
     assert len(e["hints"]) == 3 and e["solution"] and e["title"]
+    if e["check"] is not None:
+        assert e.get("reveals") == 3          # the last staged hint gives the answer away
 
 
 def test_checks_are_fast():

@@ -15,7 +15,20 @@ def _check_double(t, double):
     t.note("a random (3, 4) array")
 
 
-TABLE = {"3.4y": dict(title="Doubling", names=("double",), check=_check_double,
+def _check_halving(t, double):
+    X = t.rng.normal(size=(3, 4))
+
+    def diagnose(actual, expected):
+        if np.allclose(actual, X / 2):
+            return "double(X) halves X", "Doubling multiplies by 2; dividing by 2 halves."
+    t.close(t.call(double, X, name="double"), 2 * X, "double(X)", diagnose=diagnose)
+    t.check(t.call(double, np.zeros((2, 2)), name="double").shape == (2, 2), "double(0) has another shape",
+            hint="Return an array of the input's shape.")
+
+
+TABLE = {"3.4w": dict(title="Doubling, with hints", names=("double",), check=_check_halving,
+                      hints=("a nudge", "more", "the answer: 2 * X"), reveals=3, solution=""),
+         "3.4y": dict(title="Doubling", names=("double",), check=_check_double,
                       hints=("first hint", "second hint"), solution="The answer is on the page."),
          "3.4z": dict(title="An open question", names=(), check=None, hints=(), solution="")}
 
@@ -25,6 +38,8 @@ def fake_table(monkeypatch):
     real = ex._table
     monkeypatch.setattr(ex, "_table", lambda section: TABLE if section == "3.4" else real(section))
     ex._hints_shown.clear()
+    ex._targeted_hints.clear()
+    ex._giveaway_announced.clear()
 
 
 def verdict(capsys, **objects):
@@ -81,7 +96,7 @@ def test_modifying_an_input_in_place_fails(capsys):
         X *= 2
         return X
     r, _ = verdict(capsys, double=double)
-    assert r.status == "failed" and "modified its argument 1 in place" in r.message
+    assert r.status == "failed" and "modified its input `X` in place" in r.message and "out=" not in r.message
 
 
 def test_names_are_looked_up_in_the_callers_namespace(capsys):
@@ -115,7 +130,7 @@ def test_a_check_that_cannot_use_the_attempt_says_so(capsys):
 
 
 def test_unknown_exercises_name_the_valid_ones():
-    with pytest.raises(ValueError, match="has the exercises 3.4y, 3.4z"):
+    with pytest.raises(ValueError, match="has the exercises 3.4w, 3.4y, 3.4z"):
         check("3.4q")
     with pytest.raises(ValueError, match="e.g. '3.4b'"):
         check("3.9a")
@@ -129,6 +144,72 @@ def test_hints_come_one_at_a_time_then_point_to_the_solution(capsys):
     assert "last hint" in out[2] and "solution('3.4y')" in out[2]
     hint("3.4y", reset=True)
     assert capsys.readouterr().out.startswith("Hint 1 of 2")
+
+
+def test_after_a_failed_check_the_first_hint_is_the_one_for_that_mistake(capsys):
+    assert not check("3.4w", double=lambda X: X / 2)
+    hint("3.4w")
+    out = capsys.readouterr().out
+    assert "halves X" in out and "mistake your last check of Exercise 3.4w found: Doubling multiplies by 2" in out
+    hint("3.4w")                                          # then the staged hints, from the first
+    assert capsys.readouterr().out.startswith("Hint 1 of 3 for Exercise 3.4w: a nudge")
+
+
+def test_a_passing_or_untargeted_check_leaves_the_staged_hints(capsys):
+    assert check("3.4w", double=lambda X: 2 * X)
+    assert not check("3.4w", double=lambda X: 3 * X)      # a failure without a targeted hint
+    capsys.readouterr()
+    hint("3.4w")
+    assert capsys.readouterr().out.startswith("Hint 1 of 3")
+
+
+def test_a_later_passing_check_forgets_the_targeted_hint(capsys):
+    assert not check("3.4w", double=lambda X: X / 2)
+    assert check("3.4w", double=lambda X: 2 * X)
+    capsys.readouterr()
+    hint("3.4w")
+    assert capsys.readouterr().out.startswith("Hint 1 of 3")
+
+
+def test_the_giveaway_hint_is_announced_before_it_is_shown(capsys):
+    for _ in range(4):
+        hint("3.4w")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Hint 1 of 3") and out[1].startswith("Hint 2 of 3")
+    assert "Hint 3 of 3 for Exercise 3.4w gives the answer away" in out[2] and "2 * X" not in out[2]
+    assert out[3] == "Hint 3 of 3 for Exercise 3.4w: the answer: 2 * X"
+
+
+def test_an_endless_loop_gets_a_verdict_after_the_time_limit(capsys, monkeypatch):
+    monkeypatch.setattr(ex.Tester, "time_limit", 0.3)
+
+    def double(X):
+        while True:
+            pass
+    r, out = verdict(capsys, double=double)
+    assert r.status == "failed" and "did not finish within 0.3 s" in out
+    hint("3.4y")
+    assert "loop" in capsys.readouterr().out
+
+
+def test_the_time_limit_does_not_outlive_the_call():
+    import signal
+    t = ex.Tester()
+    assert t.call(lambda X: 2 * X, np.ones(2), time_limit=5).tolist() == [2, 2]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda tmp: tmp / "afile", "is a file, not a folder"),
+    (lambda tmp: tmp / "afile" / "sub", "is a file, not a folder"),
+    (lambda tmp: "/proc/nnbook-exercises", "Cannot create the folder /proc/nnbook-exercises"),
+])
+def test_a_folder_that_takes_no_notebook_is_named_with_what_to_do(tmp_path, make, words):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OSError) as info:
+        ex.write_exercises("3.4", make(tmp_path))
+    assert words in str(info.value) and "Choose a folder you can write" in str(info.value)
+    assert "[Errno" not in str(info.value)
 
 
 def test_solution_gives_the_page_address_and_the_note(capsys):
@@ -146,7 +227,7 @@ def test_the_result_is_falsy_unless_passed_and_shows_nothing_more_in_a_notebook(
 def test_tester_equal_counts_differences_without_showing_the_answer():
     t = Tester()
     t.equal([1, 0, 1], np.array([1, 0, 1]), "labels")
-    with pytest.raises(ex._Failed, match=r"differs in 1 of 3 entries \(the first at index \(2,\)\)"):
+    with pytest.raises(ex._Failed, match=r"1 of 3 entries are not right \(the first at index \(2,\)\)"):
         t.equal([1, 0, 0], np.array([1, 0, 1]), "labels")
     with pytest.raises(ex._Failed, match="is 3, which is not right"):
         t.equal(3, 4, "the number of updates")
@@ -231,3 +312,15 @@ def test_write_exercises_keeps_existing_work_unless_forced(tmp_path, monkeypatch
     assert not list(out.glob(".*"))                                       # atomic writes leave no temporary file
     (out / "plain.txt").write_text("x")                                 # a learner's notebook: a plain file's permissions
     assert (out / "exercises-3.4.ipynb").stat().st_mode == (out / "plain.txt").stat().st_mode
+
+
+def test_the_set_up_cell_says_in_one_line_what_to_do_when_the_install_fails(monkeypatch):
+    import importlib.util
+    import subprocess
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1))
+    setup = ex._SETUP.split("\n\nimport numpy")[0]                  # the install part of the set-up cell
+    with pytest.raises(SystemExit) as info:
+        exec(setup, {})
+    message = str(info.value)
+    assert "\n" not in message and "pip install nnbook" in message and "run this cell again" in message

@@ -128,6 +128,49 @@ def test_missing_files_offline_error_says_where_and_how(tmp_path, monkeypatch):
     assert "NNBOOK_DATA" in msg and "download=True" in msg
 
 
+def test_display_dir_names_folders_as_a_reader_writes_them(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NNBOOK_DATA", str(tmp_path / "data"))
+    assert M._display_dir(tmp_path / "data" / "fashion-mnist") == "$NNBOOK_DATA/fashion-mnist"
+    assert M._display_dir(tmp_path / "data") == "$NNBOOK_DATA"
+    assert M._display_dir(home / ".cache" / "nnbook" / "mnist") == "~/.cache/nnbook/mnist"
+    assert M._display_dir("/usr/share/datasets/fashion-mnist") == "/usr/share/datasets/fashion-mnist"
+    assert M._display_dir(Path("data") / "mnist") == str(Path("data") / "mnist")     # relative: as given
+    monkeypatch.setenv("NNBOOK_DATA", str(home / "datasets"))                   # under home: $NNBOOK_DATA wins
+    assert M._display_dir(home / "datasets" / "mnist") == "$NNBOOK_DATA/mnist"
+    monkeypatch.setenv("NNBOOK_DATA", "~/datasets")                             # expanded like get_data_dir
+    assert M._display_dir(home / "datasets" / "mnist") == "$NNBOOK_DATA/mnist"
+    monkeypatch.delenv("NNBOOK_DATA")
+    assert M._display_dir(home / "datasets" / "mnist") == "~/datasets/mnist"
+    assert M._display_dir(tmp_path / "elsewhere") == str(tmp_path / "elsewhere")
+
+
+def test_missing_files_error_shows_no_machine_path(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NNBOOK_DATA", str(tmp_path / "data"))
+    with pytest.raises(FileNotFoundError) as e:
+        nnbook.load_fashion_mnist(download=False)
+    msg = str(e.value)
+    assert "Looked in: $NNBOOK_DATA/fashion-mnist" in msg
+    assert "Fix: put the four files in $NNBOOK_DATA/fashion-mnist," in msg and str(tmp_path) not in msg
+    monkeypatch.delenv("NNBOOK_DATA")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    with pytest.raises(FileNotFoundError) as e:
+        nnbook.load_mnist(download=False)
+    assert "Looked in: ~/.cache/nnbook/mnist." in str(e.value) and str(tmp_path) not in str(e.value)
+
+
+def test_download_failure_names_the_folder_as_a_reader_writes_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("NNBOOK_DATA", str(tmp_path))
+    def offline(url, timeout):
+        raise OSError("no network")
+    with pytest.raises(OSError) as e:
+        nnbook.download_dataset("mnist", opener=offline, mirrors=["https://nowhere/"], progress=False)
+    assert "Place the file in $NNBOOK_DATA/mnist by hand" in str(e.value) and str(tmp_path) not in str(e.value)
+
+
 def test_unknown_dataset_and_dtype():
     with pytest.raises(ValueError, match="Unknown dataset 'cifar'"):
         nnbook.download_dataset("cifar", "/nonexistent", opener=lambda url, timeout: None)

@@ -78,7 +78,16 @@ class _NotAttempted(Exception):
 
 
 class _Failed(Exception):
-    """The attempt is wrong; the message is the diagnosis."""
+    """The attempt is wrong; the message is the diagnosis, `hint` a nudge aimed at that very mistake (or None)."""
+
+    def __init__(self, message: str = "", hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+class _TimeLimit(BaseException):
+    """Raised inside the learner's code when it runs past the check's time limit (a BaseException, so that
+    the learner's own `except Exception` cannot swallow it)."""
 
 
 class _LearnerError(Exception):
@@ -109,8 +118,47 @@ def _summarise(exc: BaseException, name: str) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"your `{name}` raised {type(exc).__name__}{where}" + (f": {text}" if text else "")
 
+
+import contextlib
+import signal
+import threading
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise `_TimeLimit` in the code run inside after `seconds` (POSIX, main thread); elsewhere no limit."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer") and
+              threading.current_thread() is threading.main_thread() and
+              signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))        # no other timer running
+    if not usable:
+        yield
+        return
+    def stop(signum, frame):
+        raise _TimeLimit()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 # %% ../../nbs/11_exercises.ipynb #16dd4217
 import numpy as np
+
+
+def _argument_name(fn, key) -> str:
+    """How a verdict names argument `key` (a position or a keyword) of the learner's `fn`: by the name
+    the learner gave it ("its input `Z`"), else by its position ("its argument 2")."""
+    if not isinstance(key, int):
+        return f"its input `{key}`"
+    try:
+        import inspect
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return f"its input `{params[key].name}`"
+    except (TypeError, ValueError, IndexError):
+        return f"its argument {key + 1}"
 
 
 def _fmt_shape(shape) -> str:
@@ -127,11 +175,16 @@ class Tester:
         self.notes: list[str] = []
 
     # --- running the learner's code -------------------------------------------------------------
-    def call(self, fn, *args, name: str | None = None, allow_none: bool = False, may_modify=(), **kwargs):
+    time_limit = 30.0     # seconds one call of the learner's code may take before the check gives up on it
+
+    def call(self, fn, *args, name: str | None = None, allow_none: bool = False, may_modify=(),
+             time_limit: float | None = None, **kwargs):
         """Call the learner's `fn`; skeletons are "not attempted", exceptions a one-line verdict.
 
         Array arguments are copied and compared afterwards: an input modified in place fails, unless its
         position (or keyword) is in `may_modify` (`True`: all may change, as for an optimizer's update).
+        A call that runs longer than `time_limit` seconds (default `Tester.time_limit`) is stopped and
+        fails: a loop that never ends gets a verdict instead of a check that hangs.
         """
         name = name or getattr(fn, "__qualname__", getattr(fn, "__name__", "your function"))
         if fn is None or fn is Ellipsis:
@@ -143,8 +196,14 @@ class Tester:
             for key, value in list(enumerate(args)) + list(kwargs.items()):
                 if isinstance(value, np.ndarray) and key not in may_modify:
                     watched[key] = (value, value.copy())
+        limit = self.time_limit if time_limit is None else time_limit
         try:
-            result = fn(*args, **kwargs)
+            with _time_limit(limit):
+                result = fn(*args, **kwargs)
+        except _TimeLimit:
+            raise _Failed(f"`{name}` did not finish within {limit:g} s, so the check stopped it",
+                          hint=f"Look for a loop in `{name}` that never ends: a `while` whose condition never "
+                               f"becomes false, or a loop over a list that the loop itself keeps growing.") from None
         except NotImplementedError:
             raise _NotAttempted(f"`{name}` still raises NotImplementedError") from None
         except (_NotAttempted, _Failed, _LearnerError):
@@ -155,23 +214,24 @@ class Tester:
             raise _NotAttempted(f"`{name}` returns None (is its body still `pass`?)")
         for key, (value, before) in watched.items():
             if value.shape != before.shape or not np.array_equal(value, before, equal_nan=True):
-                which = f"argument {key + 1}" if isinstance(key, int) else f"argument `{key}`"
-                raise _Failed(f"`{name}` modified its {which} in place; compute the result in a new array "
-                              f"(e.g. `np.exp(Z)` rather than `np.exp(Z, out=Z)`, `Z = Z - c` rather than `Z -= c`)")
+                which = _argument_name(fn, key)
+                raise _Failed(f"`{name}` modified {which} in place: it should leave it unchanged and return "
+                              f"a new array", hint="Compute the result in a new array: `np.exp(Z)` rather than "
+                              "`np.exp(Z, out=Z)`, `Z = Z - c` rather than `Z -= c`, `A = A * D` rather than `A *= D`.")
         return result
 
     # --- verdicts -------------------------------------------------------------------------------
-    def fail(self, message: str):
-        """Fail with a diagnosis (never the expected values)."""
-        raise _Failed(message)
+    def fail(self, message: str, hint: str | None = None):
+        """Fail with a diagnosis (never the expected values); `hint`: a nudge for this mistake, shown by `hint()`."""
+        raise _Failed(message, hint)
 
     def not_attempted(self, message: str = "the starter code is unchanged"):
         raise _NotAttempted(message)
 
-    def check(self, condition, message: str):
-        """Fail with `message` unless `condition` holds."""
+    def check(self, condition, message: str, hint: str | None = None):
+        """Fail with `message` (and `hint`) unless `condition` holds."""
         if not condition:
-            raise _Failed(message)
+            raise _Failed(message, hint)
 
     def note(self, text: str):
         """Something the check tested, for the passed verdict."""
@@ -216,15 +276,17 @@ class Tester:
         scale = max(np.max(np.abs(expected)), atol)
         def near(x):
             return np.allclose(x, expected, rtol=max(rtol, 1e-5), atol=max(atol, 1e-7 * scale))
-        for factor, message in (factors or {}).items():
+        for factor, message in (factors or {}).items():   # message, or (message, hint)
             if near(actual / factor):
-                raise _Failed(f"{what} is {factor:.4g} times what it should be: {message}")
+                message, hint = message if isinstance(message, tuple) else (message, None)
+                raise _Failed(f"{what} is {factor:.4g} times what it should be: {message}", hint)
         if near(-actual) and np.any(np.abs(expected) > atol):
             raise _Failed(f"{what} has the wrong sign everywhere (a minus sign missing or extra?)")
-        if diagnose is not None:
-            message = diagnose(actual, expected)
-            if message:
-                raise _Failed(message)
+        if diagnose is not None:   # the check's own diagnosis: a message, or (message, hint)
+            found = diagnose(actual, expected)
+            if found:
+                message, hint = found if isinstance(found, tuple) else (found, None)
+                raise _Failed(message, hint)
         nonzero = np.abs(expected) > atol
         if nonzero.sum() >= 2:
             ratios = actual[nonzero] / expected[nonzero]
@@ -234,7 +296,7 @@ class Tester:
         diff = np.abs(actual - expected)
         idx = np.unravel_index(np.argmax(diff), diff.shape)
         where = f" at index {tuple(int(i) for i in idx)}" if diff.ndim else ""
-        raise _Failed(f"{what} differs from the expected values (largest difference {diff[idx]:.3g}{where})")
+        raise _Failed(f"{what} does not match the expected values (largest difference {diff[idx]:.3g}{where})")
 
     def equal(self, actual, expected, what: str):
         """Exact equality (labels, counts, booleans), with where they differ but not what they should be."""
@@ -249,7 +311,7 @@ class Tester:
         wrong = act != exp
         if np.any(wrong):
             first = tuple(int(i) for i in np.argwhere(wrong)[0])
-            raise _Failed(f"{what} differs in {int(wrong.sum())} of {wrong.size} entries (the first at index {first})")
+            raise _Failed(f"{what}: {int(wrong.sum())} of {wrong.size} entries are not right (the first at index {first})")
         return actual
 
 # %% ../../nbs/11_exercises.ipynb #b09bfb77
@@ -308,49 +370,79 @@ def check(exercise: str, **objects) -> CheckResult:
     elif missing:
         status, message = "not attempted", "not defined yet: " + ", ".join(f"`{n}`" for n in missing)
     else:
-        status, message = _run(entry["check"], found)
+        status, message, targeted = _run_with_hint(entry["check"], found)
+    _targeted_hints.pop(eid, None)
+    if status in ("failed", "error") and entry.get("check") is not None and not missing:
+        _targeted_hints[eid] = targeted
     print(_verdict(eid, status, message))
     return CheckResult(eid, status, message)
 
 
+_targeted_hints: dict[str, str | None] = {}   # exercise: the hint for the mistake its last check found
+
+
 def _run(fn, objects: dict) -> tuple[str, str]:
     """Run a check; (status, message)."""
+    return _run_with_hint(fn, objects)[:2]
+
+
+def _run_with_hint(fn, objects: dict) -> tuple[str, str, str | None]:
+    """Run a check; (status, message, the hint for the mistake found or None)."""
     for name, obj in objects.items():
         if obj is None or obj is Ellipsis:
-            return "not attempted", f"`{name}` is still {obj!r}"
+            return "not attempted", f"`{name}` is still {obj!r}", None
     t = Tester()
     try:
         with np.errstate(all="ignore"):
             fn(t, **objects)
     except _NotAttempted as e:
-        return "not attempted", str(e)
+        return "not attempted", str(e), None
     except _Failed as e:
-        return "failed", str(e)
+        return "failed", str(e), e.hint
     except _LearnerError as e:
-        return "error", str(e)
+        return "error", str(e), None
     except NotImplementedError:
-        return "not attempted", "part of the starter code still raises NotImplementedError"
+        return "not attempted", "part of the starter code still raises NotImplementedError", None
     except Exception as exc:  # the check could not use the attempt (a missing attribute, a wrong signature)
         # frames below the check's own (the first two are this function and the check) that are the learner's
         learner = [f for f in traceback.extract_tb(exc.__traceback__)[2:] if _is_learner_frame(f.filename)]
         if learner:
-            return "error", _summarise(exc, learner[-1].name)
+            return "error", _summarise(exc, learner[-1].name), None
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return "failed", (f"the check could not use your code: {type(exc).__name__}: {text} (keep the names, "
-                          f"arguments and return values of the starter code)")
-    return "passed", "; ".join(t.notes)
+                          f"arguments and return values of the starter code)"), None
+    return "passed", "; ".join(t.notes), None
 
 # %% ../../nbs/11_exercises.ipynb #3e6c1ff1
 _hints_shown: dict[str, int] = {}
 
 
+_giveaway_announced: set[str] = set()
+
+
 def hint(exercise: str, reset: bool = False) -> None:
-    """Print the next hint for an exercise (one more per call; `reset=True` starts again)."""
+    """Print the next hint for an exercise (one more per call; `reset=True` starts again).
+
+    After a failed check, the first call gives the hint for the mistake that check found. The staged hints
+    then go from a nudge to the answer; before the one that gives the answer away (the table's `reveals`),
+    a call only says so, and the next call shows it."""
     eid, entry = _entry(exercise)
     hints = tuple(entry.get("hints", ()))
     if reset:
         _hints_shown[eid] = 0
+        _giveaway_announced.discard(eid)
+    targeted = _targeted_hints.pop(eid, None)   # a reset restarts the staged hints, not the last check's
     k = _hints_shown.get(eid, 0)
+    if targeted:
+        more = f" More general hints: call hint('{eid}') again." if k < len(hints) else ""
+        print(f"Hint for the mistake your last check of Exercise {eid} found: {targeted}{more}")
+        return
+    reveals = entry.get("reveals")
+    if hints and k < len(hints) and reveals is not None and k + 1 >= reveals and eid not in _giveaway_announced:
+        _giveaway_announced.add(eid)
+        print(f"Hint {k + 1} of {len(hints)} for Exercise {eid} gives the answer away. Try the earlier hints "
+              f"first; call hint('{eid}') again to see it.")
+        return
     if not hints:
         print(f"Exercise {eid} has no hints; solution('{eid}') says where the worked solution is.")
     elif k >= len(hints):
@@ -416,7 +508,9 @@ _SETUP = '''\
 # Set-up: the nnbook package (installed here if it is missing, e.g. on Colab), NumPy and the checks.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("nnbook") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"])
+    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "nnbook"]).returncode:
+        raise SystemExit("Could not install nnbook here: install it with `pip install nnbook` "
+                         "(in a notebook: `%pip install nnbook`), then run this cell again.")
 
 import numpy as np
 import nnbook
@@ -521,13 +615,32 @@ def write_exercises(which: str | None = None, directory=".", force: bool = False
     if existing and not force:
         raise FileExistsError(f"Not overwriting {', '.join(existing)}: it may hold your work. "
                               f"Choose another --dir, move it away, or pass force=True (--force).")
-    directory.mkdir(parents=True, exist_ok=True)
     for path, section, only in targets:
         nb = json.loads((starters_dir() / starter_name(section)).read_text(encoding="utf-8"))
         if only:
             nb = _only(nb, section, only)
-        _atomic_write(path, _dumps(nb).encode("utf-8"))
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, _dumps(nb).encode("utf-8"))
+        except OSError as e:
+            raise _folder_error(e, directory, path) from None
     return [p for p, _, _ in targets]
+
+
+def _folder_error(e: OSError, directory: Path, path: Path) -> OSError:
+    """The error of a folder that takes no exercise notebook, naming it as given and saying what to do."""
+    fix = "Choose a folder you can write, e.g. --dir ~/nnbook-exercises (directory= in Python)."
+    blocker = next((p for p in [directory, *directory.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        error = NotADirectoryError(f"{blocker} is a file, not a folder: the exercise notebooks need a folder "
+                                   f"(--dir {directory}). {fix}")
+    else:
+        what = (f"Cannot write {path.name} into the folder {directory}" if directory.is_dir() else
+                f"Cannot create the folder {directory} for the exercise notebooks")
+        reason = e.strerror or type(e).__name__
+        error = type(e)(f"{what}: {reason[0].lower() + reason[1:]}. {fix}")
+    error.errno = e.errno
+    return error
 
 
 def _only(nb: dict, section: str, only: str) -> dict:

@@ -10,13 +10,14 @@ import numpy as np
 __all__ = []
 
 # %% ../../nbs/01_perceptron.ipynb #0673be77
-def _rule(X, y, epochs, bug=None, stop=True):
-    """The perceptron rule from w = 0, b = 0, as the page states it or with a typical bug.
+def _rule(X, y, epochs, bug=None, stop=True, w0=None, b0=None):
+    """The perceptron rule from w0, b0 (default 0), as the page states it or with a typical bug.
 
     Returns the states (w_1, ..., w_n, b) after each example and the updates of each epoch.
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
-    w, b, states, counts = np.zeros(X.shape[1]), 0.0, [], []
+    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float)
+    b, states, counts = (0.0 if b0 is None else float(b0)), [], []
     for _ in range(epochs):
         updates = 0
         for x_i, y_i in zip(X, y):
@@ -38,12 +39,15 @@ def _rule(X, y, epochs, bug=None, stop=True):
     return states, counts
 
 _RULE_BUGS = {
-    "strict": "at z = 0 your rule predicts 0; the step gives 1 when z ≥ 0 (z = 0 counts as class 1)",
-    "sign": ("your updates move the boundary the wrong way: after a missed 1 (y = 1, ŷ = 0) w must grow "
-             "by x; the rule is w ← w + (y − ŷ) x, not w + (ŷ − y) x"),
-    "nobias": "the bias never changes: the rule updates b too, b ← b + (y − ŷ)",
-    "always": ("you update on every example; the perceptron rule changes w and b only on a mistake, "
-               "when ŷ ≠ y"),
+    "strict": ("at z = 0 your rule predicts 0, but the step gives 1 when z ≥ 0",
+               "Look at the comparison that turns z into ŷ: which class should z = 0 exactly get?"),
+    "sign": ("your updates move the boundary the wrong way: after a missed 1 (y = 1, ŷ = 0), w must grow",
+             "Work out the error y − ŷ for a missed 1 and for a false alarm, and check the sign of what you "
+             "add to w."),
+    "nobias": ("the bias never changes, but the rule updates b as well as w",
+               "The bias moves by the error y − ŷ on every mistake, just as w moves by the error times x."),
+    "always": ("you update on every example, but the perceptron rule changes w and b only on a mistake",
+               "What is the error y − ŷ when the prediction is right, and what should the update be then?"),
 }
 _PLUS_MINUS = ("with labels −1/+1 the error is ±2; this exercise uses the labels 0 and 1, "
                "so y − ŷ is −1, 0 or +1")
@@ -72,15 +76,22 @@ def _check_predict(t, Perceptron):
     labels = t.call(p.predict, X, name="predict")
     values = np.asarray(labels)
     if values.dtype != object and np.any(values == -1) and np.all(np.isin(values, (-1, 1))):
-        t.fail("predict returns the labels −1/+1; this exercise uses the labels 0 and 1: "
-               "return 1 where z ≥ 0 and 0 elsewhere")
+        t.fail("predict returns the labels −1/+1; this exercise uses the labels 0 and 1",
+               hint="Which value should a row with z < 0 get, and which a row with z ≥ 0?")
     t.equal(labels, (X @ w + b >= 0).astype(int), "predict(X) (7 examples, random w and b)")
+    if values.dtype == bool:
+        t.fail("predict returns True/False; the labels are the integers 0 and 1",
+               hint="A comparison gives booleans: turn them into integers before you return them.")
+    t.check(np.issubdtype(values.dtype, np.integer),
+            f"predict returns numbers of dtype {values.dtype}; the labels are the integers 0 and 1",
+            hint="Convert the labels to an integer dtype before you return them.")
     p2 = t.call(Perceptron, 2, name="Perceptron")
     p2.w, p2.b = np.array([1.0, -1.0]), 0.0
     X_tie = np.array([[1.0, 1.0], [2.0, 2.0], [0.0, 0.0], [3.0, 1.0], [1.0, 3.0]])  # z = 0, 0, 0, 2, -2
     ties = np.asarray(t.call(p2.predict, X_tie, name="predict"))
     if ties.shape == (5,) and np.all(ties[:3] == 0):
-        t.fail("predict gives 0 where z = 0; the step is 1 when z ≥ 0 (z = 0 counts as class 1)")
+        t.fail("predict gives 0 where z = 0; the step is 1 when z ≥ 0",
+               hint=_RULE_BUGS["strict"][1])
     t.equal(ties, [1, 1, 1, 1, 0], "predict(X) on examples with z = 0")
 
 def _fit_cases(rng):
@@ -97,22 +108,29 @@ def _fit_cases(rng):
                   rng.integers(0, 2, size=12), 5))
     return cases
 
-def _check_fit(t, Perceptron, name, X, y, epochs):
-    """The learner's fit on one data set against nnbook.Perceptron's."""
+def _check_fit(t, Perceptron, name, X, y, epochs, w0=None, b0=None):
+    """The learner's fit on one data set against nnbook.Perceptron's, from w = 0, b = 0 or from w0, b0."""
     from nnbook.perceptron import Perceptron as Reference
     n = X.shape[1]
-    ref = Reference(n).fit(X, y, epochs=epochs)
+    ref = Reference(n)
+    if w0 is not None:
+        ref.w, ref.b = np.array(w0, dtype=float), float(b0)
+    ref.fit(X, y, epochs=epochs)
     if (not _works(lambda: Perceptron(n).fit(X, y, epochs=epochs))
             and _works(lambda: Perceptron(n).fit(X.T, y, epochs=epochs))):
-        t.fail(_ROWS.format("fit"))
+        t.fail(_ROWS.format("fit"), hint="Each row of X is one example: loop over the rows, zip(X, y).")
     p = t.call(Perceptron, n, name="Perceptron")
+    if w0 is not None:
+        p.w, p.b = np.array(w0, dtype=float), float(b0)
     result = t.call(p.fit, X, y, epochs=epochs, name="fit", allow_none=True)
     counts = getattr(p, "updates_per_epoch", None)
     if result is None:
-        if not np.any(p.w) and not p.b and not counts:
+        if w0 is None and not np.any(p.w) and not p.b and not counts:
             t.not_attempted("`fit` returns None and leaves w and b unchanged")
-        t.fail("`fit` should end with `return self`, so that Perceptron(n).fit(X, y) is the trained perceptron")
-    t.check(result is p, f"`fit` should return self (the perceptron itself), not a {type(result).__name__}")
+        t.fail("`fit` returns None; it should return the perceptron itself, so that Perceptron(n).fit(X, y) "
+               "is the trained perceptron", hint="What name does a method use for the object it belongs to?")
+    t.check(result is p, f"`fit` should return the perceptron itself, not a {type(result).__name__}",
+            hint="What name does a method use for the object it belongs to?")
     t.check(counts is not None, "`fit` should record the number of updates of each epoch in the list "
                                 "`self.updates_per_epoch`")
     try:
@@ -125,23 +143,33 @@ def _check_fit(t, Perceptron, name, X, y, epochs):
         state = None
     expected = np.append(ref.w, ref.b)
     if state is not None and (state.shape != expected.shape or not np.allclose(state, expected, atol=1e-9)):
-        for bug, message in _RULE_BUGS.items():
-            states, _ = _rule(X, y, epochs, bug)
+        for bug, (message, nudge) in _RULE_BUGS.items():
+            states, _ = _rule(X, y, epochs, bug, w0=w0, b0=b0)
             if state.shape == states[-1].shape and np.allclose(state, states[-1], atol=1e-9):
-                t.fail(f"{message} (seen on {name})")
+                t.fail(f"{message} (seen on {name})", hint=nudge)
+        if w0 is not None:
+            states, _ = _rule(X, y, epochs)
+            if state.shape == states[-1].shape and np.allclose(state, states[-1], atol=1e-9):
+                t.fail(f"fit starts again from w = 0 and b = 0 (seen on {name}); it should continue from the "
+                       f"current w and b",
+                       hint="Which lines of fit set w and b? The constructor already does it once.")
     t.close(p.w, ref.w, f"w after fit on {name}", rtol=1e-9, factors={2.0: _PLUS_MINUS})
     t.close(p.b, ref.b, f"b after fit on {name}", rtol=1e-9, factors={2.0: _PLUS_MINUS})
     want = ref.updates_per_epoch
     if counts != want:
-        if all(c == len(y) for c in counts):
-            t.fail(f"updates_per_epoch counts every example (seen on {name}); count an update only when "
-                   f"the prediction is wrong (ŷ ≠ y)")
+        if all(c == len(y) for c in counts) and not all(c == len(y) for c in want):
+            t.fail(f"updates_per_epoch counts every example (seen on {name}), not only the mistakes",
+                   hint="Count inside the branch that runs only when ŷ ≠ y.")
         if len(counts) > len(want) and counts[:len(want)] == want:
-            t.fail(f"fit goes on after an epoch without updates (seen on {name}); stop after the first "
-                   f"epoch with no update, so that updates_per_epoch ends with 0")
+            if want[-1] == 0:
+                t.fail(f"fit goes on after an epoch without updates (seen on {name}); it should stop after "
+                       f"the first such epoch",
+                       hint="After appending an epoch's count, leave the epoch loop when that count is 0.")
+            t.fail(f"fit runs {len(counts)} epochs on {name}, although it was called with epochs={epochs}",
+                   hint="The number of passes over the data comes from the argument `epochs`.")
         if counts == want[:-1]:
-            t.fail(f"updates_per_epoch misses the last epoch, the one without updates (seen on {name}): "
-                   f"append the epoch's count before you stop")
+            t.fail(f"updates_per_epoch misses the last epoch, the one without updates (seen on {name})",
+                   hint="Append the epoch's count before you test whether to stop.")
         t.fail(f"updates_per_epoch does not match the updates the rule makes on {name}, although w and b "
                f"are right: one entry per epoch, counting the mistakes of that epoch")
     t.equal(t.call(p.predict, X, name="predict"), ref.predict(X), f"predict(X) after fit on {name}")
@@ -152,8 +180,12 @@ def _check_3_1a(t, Perceptron):
     cases = _fit_cases(t.rng)
     for name, X, y, epochs in cases:
         _check_fit(t, Perceptron, name, X, y, epochs)
+    X, y = cases[2][1], cases[2][2]
+    w0, b0 = t.rng.normal(size=X.shape[1]), float(t.rng.normal())
+    _check_fit(t, Perceptron, "separable random data, starting from nonzero w and b", X, y, 100, w0, b0)
     t.note(f"predict with random weights and at z = 0; fit on {len(cases)} data sets (AND, XOR, separable, "
-           f"random and tied): the same w, b, updates per epoch and predictions as nnbook.Perceptron")
+           f"random and tied) and from nonzero weights: the same w, b, updates per epoch and predictions "
+           f"as nnbook.Perceptron")
 
 # %% ../../nbs/01_perceptron.ipynb #5bcb97f7
 _X_31C, _Y_31C = np.array([[0, 1], [1, 0], [1, 1]]), np.array([1, 1, 0])
@@ -187,9 +219,9 @@ def _check_3_1c(t, trace, mistakes_per_epoch):
         return all(r is None or np.allclose(r, s) for r, s in zip(rows, states))
 
     if not matches(truth):
-        for bug, message in _RULE_BUGS.items():
+        for bug, (message, nudge) in _RULE_BUGS.items():
             if matches(_rule(_X_31C, _Y_31C, 2, bug, stop=False)[0]):
-                t.fail(message)
+                t.fail(message, hint=nudge)
         if matches([np.zeros(3)] + truth[:-1]):
             t.fail("your entries are the weights before each example; write them after it (after its "
                    "update, if it was a mistake)")
@@ -217,15 +249,18 @@ _EXERCISES = {
         names=("Perceptron",),
         check=_check_3_1a,
         hints=(
-            "predict: z = X @ self.w + self.b gives all the weighted sums at once (one example per row "
-            "of X); the step is (z >= 0), turned into the integers 0 and 1.",
-            "fit: loop over the epochs and, inside, over zip(X, y). For one example x_i, y_hat is 1 when "
-            "x_i @ self.w + self.b >= 0; when y_i - y_hat is not 0, add (y_i - y_hat) * x_i to w and "
-            "y_i - y_hat to b.",
-            "Set updates = 0 at the start of each epoch and add 1 per mistake; at the end of the epoch "
-            "append it to self.updates_per_epoch and break if it is 0. End fit with `return self`.",
+            "predict: one matrix product of X (one example per row) with w gives all the weighted sums "
+            "at once. The step compares each sum with 0, and z = 0 counts as class 1. Return integers.",
+            "fit: two loops, over the epochs and, inside, over the rows of X with their labels. The "
+            "error y − ŷ is +1, −1 or 0. On a mistake, w moves by the error times the row and b by the "
+            "error. Count the mistakes of each epoch, and stop after an epoch with none.",
+            "predict: z = X @ self.w + self.b, then (z >= 0).astype(int). fit: for x_i, y_i in zip(X, y), "
+            "error = y_i - int(x_i @ self.w + self.b >= 0); if error != 0: self.w = self.w + error * x_i, "
+            "self.b = self.b + error, updates += 1. After each epoch append updates to "
+            "self.updates_per_epoch and break if it is 0; end with `return self`.",
         ),
-        solution=("The class `Perceptron` right after the exercise in §3.1.3 is the reference solution, "
+        reveals=3,
+        solution=("The folded class `Perceptron` right after the exercise in §3.1.3 is the reference solution, "
                   "with a check that it learns the same weights as nnbook.Perceptron; the folded "
                   "'Solution to Exercise 3.1a' trains it on AND and XOR and draws the boundary after "
                   "each epoch."),
@@ -259,6 +294,7 @@ _EXERCISES = {
             "In epoch 1 only x3 is a mistake. Start epoch 2 from the weights after x3, and compute z "
             "for each example with the weights left by the example before it.",
         ),
+        reveals=3,
         solution=("The folded 'Solution to Exercise 3.1c' in the Exercises part of §3.1 works through "
                   "both epochs step by step, tabulates them, checks them against nnbook.Perceptron and "
                   "continues the run to convergence."),

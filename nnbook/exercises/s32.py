@@ -11,36 +11,52 @@ from ..activations import ACTIVATIONS
 __all__ = []
 
 # %% ../../nbs/02_activations.ipynb #231d05f3
-def _strict_call(t, fn, Z, name: str, diagnosis):
-    """`t.call(fn, Z)` with NumPy raising on overflow and 0/0; a learner's FloatingPointError becomes a diagnosis.
+def _call_z(t, fn, Z, name: str):
+    """`t.call(fn, Z)`; a change to `Z` fails with a verdict that names the input `Z`."""
+    before = Z.copy()
+    A = t.call(fn, Z, name=name, may_modify=(0,))
+    if Z.shape != before.shape or not np.array_equal(Z, before, equal_nan=True):
+        Z[...] = before
+        t.fail(f"`{name}` modified its input `Z` in place; it should return a new array and leave `Z` unchanged",
+               hint="Look for an assignment into Z (Z[...] = ..., Z -= ..., Z /= ...) or an `out=Z` argument.")
+    return A
 
-    `diagnosis`: the message, or {"overflow": message, "invalid": message, ...} keyed by NumPy's words."""
+
+def _strict_call(t, fn, Z, name: str, diagnosis):
+    """`_call_z(t, fn, Z)` with NumPy raising on overflow and 0/0; a learner's FloatingPointError becomes a diagnosis.
+
+    `diagnosis`: (message, hint), or {"overflow": (message, hint), "invalid": ...} keyed by NumPy's words."""
     from nnbook.exercises.core import _LearnerError
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            return t.call(fn, Z, name=name)
+            return _call_z(t, fn, Z, name)
     except _LearnerError as e:
         if "FloatingPointError" not in str(e):
             raise
         numpy_says = str(e).rsplit(": ", 1)[-1]
         if isinstance(diagnosis, dict):
-            diagnosis = next((m for k, m in diagnosis.items() if k in numpy_says), str(e))
-        t.fail(f"{diagnosis} (NumPy: {numpy_says})")
+            diagnosis = next((m for k, m in diagnosis.items() if k in numpy_says), (str(e), None))
+        message, nudge = diagnosis
+        t.fail(f"{message} (NumPy: {numpy_says})", hint=nudge)
+
+
+_ELEMENTWISE_HINT = ("Python's max() and `if` look at the whole array at once; NumPy has elementwise "
+                     "versions of both.")
 
 
 def _call_elementwise(t, fn, Z, name: str):
-    """`t.call(fn, Z)`, with a diagnosis for Python's max() or an `if` applied to a whole array."""
+    """`_call_z(t, fn, Z)`, with a diagnosis for Python's max() or an `if` applied to a whole array."""
     from nnbook.exercises.core import _LearnerError
     try:
-        A = t.call(fn, Z, name=name)
+        A = _call_z(t, fn, Z, name)
     except _LearnerError as e:
         if "truth value of an array" in str(e):
-            t.fail(f"`{name}` uses Python's max() or an `if` on an array, which cannot work elementwise; "
-                   f"use NumPy's elementwise functions (np.maximum, np.where, np.exp, ...) ({e})")
+            t.fail(f"`{name}` uses Python's max() or an `if` on an array, which cannot work elementwise ({e})",
+                   hint=_ELEMENTWISE_HINT)
         raise
     if np.isscalar(A) or np.ndim(A) == 0:
         t.fail(f"`{name}(Z)` returned one number for an array of shape {Z.shape}: it must work elementwise "
-               f"on the whole array (as NumPy functions such as np.exp and np.maximum do)")
+               f"on the whole array", hint=_ELEMENTWISE_HINT)
     return A
 
 
@@ -54,23 +70,33 @@ def _elementwise_diagnosis(name: str, Z):
     def diagnose(actual, expected):
         if name == "sigmoid":
             if _near(actual, ACTIVATIONS["sigmoid"].fn(-Z)):
-                return "`sigmoid(Z)` gives σ(−Z) = 1 / (1 + e^Z): the exponent should be −Z"
+                return ("`sigmoid(Z)` gives σ(−Z) = 1 / (1 + e^Z): the sign of the exponent is wrong",
+                        "Check σ(z) at a large positive z: it should be close to 1.")
             if _near(actual, np.tanh(Z)):
-                return "`sigmoid(Z)` gives tanh(Z); σ(z) = 1 / (1 + e^(−z)) has values in (0, 1)"
+                return ("`sigmoid(Z)` gives tanh(Z); σ(z) = 1 / (1 + e^(−z)) has values in (0, 1)",
+                        "Which function did you call? The sigmoid needs an exponential.")
         if name == "tanh":
             if _near(actual, np.tanh(Z / 2)):
-                return "`tanh(Z)` gives tanh(Z/2), i.e. 2σ(Z) − 1: tanh(z) = 2σ(2z) − 1"
+                return ("`tanh(Z)` gives tanh(Z/2), that is 2σ(Z) − 1; tanh(z) = 2σ(2z) − 1",
+                        "Where does the factor 2 go in tanh(z) = 2σ(2z) − 1?")
             if _near(actual, ACTIVATIONS["sigmoid"].fn(Z)):
-                return "`tanh(Z)` gives σ(Z); tanh has values in (−1, 1): use np.tanh(Z)"
+                return ("`tanh(Z)` gives σ(Z); tanh has values in (−1, 1)",
+                        "NumPy has the hyperbolic tangent built in.")
         if name == "relu":
             if _near(actual, np.abs(Z)):
-                return "`relu(Z)` gives |z|: ReLU is 0 for z < 0, not −z"
+                return ("`relu(Z)` gives |z|: ReLU is 0 for z < 0, not −z",
+                        "What should ReLU return for a negative input?")
             if _near(actual, np.minimum(Z, 0)):
-                return "`relu(Z)` keeps the negative part: ReLU is max(0, z)"
+                return ("`relu(Z)` keeps the negative part: ReLU is max(0, z)",
+                        "Which part of z should survive, the positive or the negative one?")
             if _near(actual, (Z > 0).astype(float)):
-                return "`relu(Z)` gives 1 or 0 (the derivative's values); ReLU itself is max(0, z)"
+                return ("`relu(Z)` gives 1 or 0 (the derivative's values); ReLU itself is max(0, z)",
+                        "For z > 0, ReLU returns z itself, not 1.")
         return None
     return diagnose
+
+
+_SOFTMAX_AXIS_HINT = "Which axis of Z runs over the classes of one example? Sum over that one, keeping it."
 
 
 def _check_3_2a(t, sigmoid, tanh, relu, softmax):
@@ -81,41 +107,46 @@ def _check_3_2a(t, sigmoid, tanh, relu, softmax):
         t.close(A, ACTIVATIONS[name].fn(Z), f"`{name}(Z)`", diagnose=_elementwise_diagnosis(name, Z))
     big = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
     A = _strict_call(t, sigmoid, big, "sigmoid",
-                     "`sigmoid` overflows for large negative z: e^(−z) = e^1000 is too large for a float "
-                     "(np.where does not help, it computes both branches); exponentiate only numbers <= 0")
+                     ("`sigmoid` overflows for large negative z: e^(−z) = e^1000 is too large for a float, "
+                      "and np.where does not help, because it computes both branches for every element",
+                      "σ(z) = 1 / (1 + e^(−z)) = e^z / (1 + e^z). For each sign of z, one of the two forms "
+                      "only exponentiates a number ≤ 0."))
     t.close(A, ACTIVATIONS["sigmoid"].fn(big), "`sigmoid(Z)` for z from −1000 to 1000")
     A = _strict_call(t, tanh, big, "tanh",
-                     "`tanh` overflows for large |z|: e^1000 is too large for a float; use np.tanh(Z), "
-                     "or 2σ(2z) − 1 with a sigmoid that does not overflow")
+                     ("`tanh` overflows for large |z|: e^1000 is too large for a float",
+                      "NumPy's own hyperbolic tangent never overflows; so does 2σ(2z) − 1 with a safe σ."))
     t.close(A, np.tanh(big), "`tanh(Z)` for z from −1000 to 1000")
-    A = t.call(relu, big, name="relu")
+    A = _call_z(t, relu, big, "relu")
     t.close(A, ACTIVATIONS["relu"].fn(big), "`relu(Z)` for z from −1000 to 1000")
     t.note("sigmoid, tanh and relu on a random (3, 5) array and on z up to ±1000")
 
     S = t.rng.standard_normal((4, 6)) * 3                      # 4 classes, 6 examples
-    P = t.array(t.call(softmax, S, name="softmax"), "`softmax(Z)` for Z of shape (4, 6)", shape=S.shape)
+    P = t.array(_call_z(t, softmax, S, "softmax"), "`softmax(Z)` for Z of shape (4, 6)", shape=S.shape)
     if not np.allclose(P.sum(axis=0), 1):
         if np.allclose(P.sum(axis=1), 1):
             t.fail("the rows of `softmax(Z)` sum to 1, not its columns: in nnbook each column is one "
-                   "example (Z is (classes, batch)), so sum over axis 0 (np.sum(E, axis=0, keepdims=True))")
+                   "example (Z is (classes, batch))", hint=_SOFTMAX_AXIS_HINT)
         if np.isclose(P.sum(), 1):
             t.fail("`softmax(Z)` sums to 1 over the whole array: each column is one example and must sum "
-                   "to 1 on its own (sum over axis 0 with keepdims=True)")
-        t.fail("the columns of `softmax(Z)` do not sum to 1 (each column is one example's distribution)")
+                   "to 1 on its own", hint=_SOFTMAX_AXIS_HINT)
+        t.fail("the columns of `softmax(Z)` do not sum to 1 (each column is one example's distribution)",
+               hint="Divide each exponential by the sum of the exponentials of its own column.")
     t.close(P, ACTIVATIONS["softmax"].fn(S), "`softmax(Z)`")
     large = np.array([[1000.0, -1002.0, 1.0], [1001.0, -1001.0, 2.0], [1002.0, -1000.0, 3.0]])
     P = _strict_call(t, softmax, large, "softmax",
-                     {"overflow": "`softmax` overflows for scores around 1000: e^1000 is too large for a "
-                                  "float. Subtract each column's own maximum (Z.max(axis=0, keepdims=True)) "
-                                  "before np.exp: it does not change the result",
-                      "invalid": "`softmax` gives 0/0 for a column whose scores are all far below the "
-                                 "maximum you subtracted: subtract each column's own maximum "
-                                 "(Z.max(axis=0, keepdims=True)), not the whole array's or a row's"})
+                     {"overflow": ("`softmax` overflows for scores around 1000: e^1000 is too large for a float",
+                                   "Subtracting the same number from every score of a column does not change "
+                                   "its softmax. Which number makes the largest exponent 0?"),
+                      "invalid": ("`softmax` gives 0/0 for a column whose scores are all far below the "
+                                  "maximum you subtracted: the maximum must be each column's own, not the "
+                                  "whole array's or a row's",
+                                  "Take the maximum along the class axis, keeping that axis, so that each "
+                                  "column gets its own.")})
     P = t.array(P, "`softmax(Z)` for scores around ±1000", shape=large.shape)
     t.close(P, ACTIVATIONS["softmax"].fn(large), "`softmax(Z)` for scores around ±1000")
-    P1 = t.array(t.call(softmax, np.array([[1.0], [2.0], [3.0]]), name="softmax"),
-                 "`softmax` of one column", shape=(3, 1))
-    t.close(P1, ACTIVATIONS["softmax"].fn(np.array([[1.0], [2.0], [3.0]])), "`softmax` of the column [1, 2, 3]")
+    column = np.array([[1.0], [2.0], [3.0]])
+    P1 = t.array(_call_z(t, softmax, column, "softmax"), "`softmax` of one column", shape=(3, 1))
+    t.close(P1, ACTIVATIONS["softmax"].fn(column), "`softmax` of the column [1, 2, 3]")
     t.note("softmax on (4, 6) and (3, 1) arrays with columns summing to 1 and on scores of ±1000; "
            "no input modified")
 
@@ -126,42 +157,49 @@ def _derivative_diagnosis(name: str, Z):
     def diagnose(actual, expected):
         if name == "sigmoid_derivative":
             if _near(actual, s):
-                return ("`sigmoid_derivative(Z)` gives σ(z) itself, not its derivative "
-                        "σ'(z) = σ(z)(1 − σ(z))")
+                return ("`sigmoid_derivative(Z)` gives σ(z) itself, not its derivative",
+                        "Return the derivative of part 1, σ(z)(1 − σ(z)), not σ(z).")
             if _near(actual, Z * (1 - Z)):
-                return ("`sigmoid_derivative(Z)` gives z(1 − z): apply a(1 − a) to a = σ(z), "
-                        "not to z")
+                return ("`sigmoid_derivative(Z)` gives z(1 − z): the formula a(1 − a) needs a = σ(z), not z",
+                        "Compute a = σ(Z) first, then the formula in a.")
             if _near(actual, 1 - s):
-                return "`sigmoid_derivative(Z)` gives 1 − σ(z): the derivative is σ(z)(1 − σ(z))"
+                return ("`sigmoid_derivative(Z)` gives 1 − σ(z), one factor of σ(z)(1 − σ(z))",
+                        "The derivative of part 1 is a product of two factors.")
             if _near(actual, s * (1 + s)):
-                return "`sigmoid_derivative(Z)` gives σ(z)(1 + σ(z)): a sign slip, it is σ(z)(1 − σ(z))"
+                return ("`sigmoid_derivative(Z)` gives σ(z)(1 + σ(z)): a sign slip",
+                        "Check the sign inside the second factor of part 1's result.")
         if name == "tanh_derivative":
             if _near(actual, 1 - th):
-                return ("`tanh_derivative(Z)` gives 1 − tanh(z): the derivative is 1 − tanh²(z), "
-                        "square the tanh")
+                return ("`tanh_derivative(Z)` gives 1 − tanh(z); the derivative is 1 − tanh²(z)",
+                        "Part 2's result has tanh squared.")
             if _near(actual, 1 - Z ** 2):
-                return "`tanh_derivative(Z)` gives 1 − z²: square tanh(z), not z"
+                return ("`tanh_derivative(Z)` gives 1 − z²: the square is of tanh(z), not of z",
+                        "Compute tanh(Z) first, then square it.")
             if _near(actual, 1 - np.tanh(Z ** 2)):
-                return "`tanh_derivative(Z)` gives 1 − tanh(z²): square the tanh, (np.tanh(Z)) ** 2"
+                return ("`tanh_derivative(Z)` gives 1 − tanh(z²): the square is of tanh(z), not of z",
+                        "Compute tanh(Z) first, then square it.")
             if _near(actual, th):
-                return "`tanh_derivative(Z)` gives tanh(z) itself, not its derivative"
+                return ("`tanh_derivative(Z)` gives tanh(z) itself, not its derivative",
+                        "Return the derivative of part 2, not tanh(z).")
             if _near(actual, 1 / np.cosh(Z)):
-                return "`tanh_derivative(Z)` gives 1/cosh(z); the derivative is 1/cosh²(z) = 1 − tanh²(z)"
+                return ("`tanh_derivative(Z)` gives 1/cosh(z); the derivative is 1/cosh²(z) = 1 − tanh²(z)",
+                        "A square is missing.")
         if name == "relu_derivative":
             if _near(actual, np.maximum(Z, 0)):
-                return "`relu_derivative(Z)` gives ReLU(z) itself, not its slope (1 or 0)"
-            if _near(actual, np.sign(Z)):
-                return ("`relu_derivative(Z)` is −1 where z < 0: ReLU is the constant 0 there, "
-                        "so its slope is 0")
+                return ("`relu_derivative(Z)` gives ReLU(z) itself, not its slope (1 or 0)",
+                        "The slope of ReLU takes only two values. Which, and where?")
             neg = Z < 0
+            if np.any(actual[neg] < 0):
+                return ("`relu_derivative(Z)` is negative where z < 0: ReLU is the constant 0 there, "
+                        "so its slope is 0", "What is the slope of a constant function?")
             if not np.allclose(actual[neg], 0):
                 return ("`relu_derivative(Z)` is not 0 where z < 0: ReLU is the constant 0 there, "
-                        "so its slope is 0")
+                        "so its slope is 0", "What is the slope of a constant function?")
             zero = Z == 0
             if np.allclose(actual[~zero], expected[~zero]) and np.any(actual[zero] != 0):
                 return ("`relu_derivative(0)` is not 0: there is no derivative at the kink, any value in "
-                        "[0, 1] is a subgradient, and nnbook (like this exercise) uses 0: test Z > 0, "
-                        "not Z >= 0")
+                        "[0, 1] is a subgradient, and this exercise (like nnbook) uses 0",
+                        "Which comparison with 0 is true for z > 0 but false at z = 0?")
         return None
     return diagnose
 
@@ -181,18 +219,20 @@ def _check_3_2b(t, sigmoid_derivative, tanh_derivative, relu_derivative):
         t.check(np.allclose(D[away], fd[away], rtol=1e-5, atol=1e-7),
                 f"`{name}(Z)` differs from the finite-difference slope (g(z + h) − g(z − h)) / 2h")
     big = np.array([[-1000.0, -40.0, 40.0, 1000.0]])
-    for name, fn, what in (("sigmoid_derivative", sigmoid_derivative, "e^(−z)"),
-                           ("tanh_derivative", tanh_derivative, "e^z")):
+    for name, fn, what, nudge in (
+            ("sigmoid_derivative", sigmoid_derivative, "e^(−z)",
+             "Build the derivative from σ(z), computed by a sigmoid that never overflows."),
+            ("tanh_derivative", tanh_derivative, "e^z",
+             "Build the derivative from tanh(z), computed by NumPy's own tanh.")):
         act = ACTIVATIONS[name.replace("_derivative", "")]
         D = _strict_call(t, fn, big, name,
-                         f"`{name}` overflows for large |z|: {what} is too large for a float at z = ±1000; "
-                         f"build it from the function's value ({'σ(z) from nnbook.sigmoid' if 'sigmoid' in name else 'np.tanh(z)'}), "
-                         f"which never overflows")
+                         (f"`{name}` overflows for large |z|: {what} is too large for a float at z = ±1000",
+                          nudge))
         t.close(D, act.derivative(big), f"`{name}(Z)` for z up to ±1000", atol=1e-12)
-    D = t.call(relu_derivative, big, name="relu_derivative")
+    D = _call_z(t, relu_derivative, big, "relu_derivative")
     t.close(D, ACTIVATIONS["relu"].derivative(big), "`relu_derivative(Z)` for z up to ±1000")
     t.note("against nnbook's derivatives and central differences on a random (3, 6) array, z = 0 and "
-           "z up to ±1000")
+           "z up to ±1000; no input modified")
 
 
 _EXERCISES = {
@@ -204,14 +244,16 @@ _EXERCISES = {
                "np.maximum) and return a new array; never assign into Z. Python's max() or an `if` does "
                "not work on arrays.",
                "sigmoid: np.exp(-Z) overflows at Z = -1000, even inside np.where (it computes both "
-               "branches). With E = np.exp(-np.abs(Z)), which lies in (0, 1], σ(z) is 1 / (1 + E) for "
-               "z >= 0 and E / (1 + E) for z < 0. softmax: each column is one example, and subtracting a "
-               "constant from a column does not change its softmax.",
-               "softmax: E = np.exp(Z - Z.max(axis=0, keepdims=True)), then E / E.sum(axis=0, "
-               "keepdims=True). For the plots: z = np.linspace(-10, 10, 401); a derivative estimate is "
-               "(g(z + h) - g(z - h)) / (2 * h) with h = 1e-5; the temperature T divides the scores: "
-               "softmax(np.array([[1.0], [2.0], [3.0]]) / T)."),
-        solution=("The section 'The activations in code' on the page gives the reference functions, "
+               "branches). Rewrite σ so that the exponential only ever sees −|z|, a number ≤ 0. softmax: "
+               "each column is one example, and subtracting a constant from a column does not change its "
+               "softmax.",
+               "sigmoid: with E = np.exp(-np.abs(Z)), which lies in (0, 1], σ(z) is 1 / (1 + E) for z >= 0 "
+               "and E / (1 + E) for z < 0. softmax: E = np.exp(Z - Z.max(axis=0, keepdims=True)), then "
+               "E / E.sum(axis=0, keepdims=True). For the plots: z = np.linspace(-10, 10, 401); a "
+               "derivative estimate is (g(z + h) - g(z - h)) / (2 * h) with h = 1e-5; the temperature T "
+               "divides the scores: softmax(np.array([[1.0], [2.0], [3.0]]) / T)."),
+        reveals=3,
+        solution=("The section 'The activations in code' on the page gives the reference functions, folded, "
                   "checked against nnbook's; the folded 'Solution to Exercise 3.2a' after it plots the "
                   "functions, their finite-difference derivatives with the regions where they vanish, "
                   "and softmax([1, 2, 3]) against the temperature.")),
@@ -228,7 +270,8 @@ _EXERCISES = {
                "ReLU is z for z > 0 and the constant 0 for z < 0, so its slope is 1 and 0; at z = 0 any "
                "value in [0, 1] is a subgradient and nnbook uses 0: (Z > 0).astype(float). To verify, "
                "compare each derivative with (g(Z + h) - g(Z - h)) / (2 * h), h = 1e-6, away from z = 0."),
-        solution=("The derivative functions are in 'The activations in code' on the page; the folded "
+        reveals=3,
+        solution=("The derivative functions are folded in 'The activations in code' on the page; the folded "
                   "'Solution to Exercise 3.2b' after it derives all four results (the softmax Jacobian "
                   "and ŷ − y included) and compares every derivative with finite differences.")),
     "3.2c": dict(

@@ -40,20 +40,22 @@ def _check_3_3a(t, z1, a1, z2, a2):
 
     def diagnose_z1(got, exp):
         if np.allclose(got, Wx, atol=2e-3):
-            return "z1 looks like W1 x without the bias: add b1 (one bias per hidden unit)"
+            return ("z1 looks like W1 x without the bias",
+                    "Each hidden unit adds its own bias from b1 to its weighted sum.")
         if np.allclose(got, P["W1"].reshape(2, 3).T @ x + P["b1"].ravel(), atol=2e-3):
-            return ("z1 looks as if W1 was read column by column (as if transposed): row i of W1 holds the "
-                    "weights into hidden unit i, so z_i = W_i1 x_1 + W_i2 x_2 + b_i")
+            return ("z1 looks as if W1 was read column by column, as if transposed",
+                    "Row i of W1 holds the weights into hidden unit i: unit i multiplies row i by x.")
         if np.allclose(got, P["W1"] @ x[::-1] + P["b1"].ravel(), atol=2e-3):
-            return "z1 looks computed with x = [2, 1]: x_1 = 1 multiplies the first column of W1"
+            return ("z1 looks computed with x = [2, 1]",
+                    "x_1 = 1 multiplies the first column of W1, x_2 = 2 the second.")
         return None
     t.close(z1, z1_exp, "z1", rtol=0, atol=2e-3, diagnose=diagnose_z1)
 
     def diagnose_a1(got, exp):
         if np.allclose(got, _s33_sigmoid(z1_exp), atol=2e-3):
-            return "a1 looks like sigmoid(z1): the hidden layer uses ReLU, a = max(0, z)"
+            return "a1 looks like sigmoid(z1)", "The hidden layer uses ReLU, a = max(0, z)."
         if np.allclose(got, np.tanh(z1_exp), atol=2e-3):
-            return "a1 looks like tanh(z1): the hidden layer uses ReLU, a = max(0, z)"
+            return "a1 looks like tanh(z1)", "The hidden layer uses ReLU, a = max(0, z)."
         return None
     t.close(a1, np.maximum(0, z1_exp), "a1", rtol=0, atol=2e-3, diagnose=diagnose_a1)
     Wa = (P["W2"] @ np.maximum(0, z1_exp)).item()
@@ -61,9 +63,10 @@ def _check_3_3a(t, z1, a1, z2, a2):
 
     def diagnose_z2(got, exp):
         if np.isclose(got[0], Wa, atol=2e-3):
-            return "z2 looks like W2 a1 without the bias: add b2"
+            return "z2 looks like W2 a1 without the bias", "The output unit adds b2 to its weighted sum."
         if np.isclose(got[0], (P["W2"] @ _s33_sigmoid(z1_exp)).item() + P["b2"][0, 0], atol=2e-3):
-            return "z2 looks computed from sigmoid(z1); the hidden activations are a1 = ReLU(z1)"
+            return ("z2 looks computed from sigmoid(z1)",
+                    "The output layer takes the hidden activations a1 = ReLU(z1).")
         return None
     t.close(z2, [z2_exp], "z2", rtol=0, atol=2e-3, diagnose=diagnose_z2)
     a2_exp = _s33_sigmoid(z2_exp)
@@ -71,16 +74,18 @@ def _check_3_3a(t, z1, a1, z2, a2):
     def diagnose_a2(got, exp):
         g = got[0]
         if np.isclose(g, z2_exp, atol=2e-3):
-            return ("a2 equals z2: the output layer applies the sigmoid, a2 = 1 / (1 + e^(-z2)) "
-                    "(ReLU or no activation at the output leaves z2 unchanged)")
+            return ("a2 equals z2: the output layer applies the sigmoid",
+                    "ReLU or no activation at the output leaves z2 unchanged; the output uses the sigmoid.")
         if np.isclose(g, 1 / (1 + np.exp(z2_exp)), atol=5e-4):
-            return "a2 looks like 1 / (1 + e^(+z2)): the sigmoid has e^(-z) in the denominator"
+            return ("a2 looks like 1 / (1 + e^(+z2))",
+                    "The sigmoid has e^(-z) in the denominator: the minus sign matters.")
         if np.isclose(g, np.exp(-z2_exp), atol=5e-4):
-            return "a2 looks like e^(-z2) alone; the sigmoid is 1 / (1 + e^(-z2))"
+            return "a2 looks like e^(-z2) alone", "The sigmoid is 1 / (1 + e^(-z)), not e^(-z) itself."
         if np.isclose(g, np.tanh(z2_exp), atol=5e-4):
-            return "a2 looks like tanh(z2); the output layer uses the sigmoid"
+            return "a2 looks like tanh(z2)", "The output layer uses the sigmoid, not tanh."
         if abs(g - a2_exp) < 6e-3:
-            return "a2 is close but not right to 4 decimal places: round only at the end"
+            return ("a2 is close but not right to 4 decimal places",
+                    "Round only at the end: keep every digit of z2 and e^(-z2) until a2.")
         return None
     t.close(a2, [a2_exp], "a2", rtol=0, atol=2e-4, diagnose=diagnose_a2)
     t.note("z1, a1, z2 and a2 all right")
@@ -112,39 +117,66 @@ def _s33_rows_probe(net, X, n_out: int) -> bool:
         return False
 
 
+_S33_CACHE_HINT = ("Backpropagation needs every layer's Z and A, so the loop stores both under keys that carry "
+                   "the layer's number, on every pass; A0 is the input.")
+
+
+def _check_3_3b_init(t, net, sizes):
+    """The parameters the learner's __init__ made: keys, shapes, random W, zero b."""
+    L = len(sizes) - 1
+    params = getattr(net, "parameters", None)
+    if not isinstance(params, dict):
+        t.fail(f"`self.parameters` should be a dict with the keys 'W1', 'b1', ..., got {type(params).__name__}")
+    if not params:
+        t.not_attempted("`__init__` does not fill `self.parameters` yet")
+    t.check(list(getattr(net, "layer_sizes", [])) == sizes,
+            f"for layer_sizes {sizes}, `self.layer_sizes` should be the list the network was built with")
+    numbering = ("Layer 0 is the input and has no parameters; the layers with parameters are numbered 1 to L, "
+                 "where L is one less than the length of layer_sizes.")
+    t.check("W0" not in params and "b0" not in params,
+            f"for layer_sizes {sizes}, `self.parameters` has a 'W0' or a 'b0': the keys are 'W1', 'b1', ..., "
+            f"'W{L}', 'b{L}'", hint=numbering)
+    for l in range(1, L + 1):
+        n, n_prev = sizes[l], sizes[l - 1]
+        for key in (f"W{l}", f"b{l}"):
+            t.check(key in params, f"for layer_sizes {sizes}, `self.parameters` has no {key!r}: it needs 'W1', "
+                                   f"'b1', ..., 'W{L}', 'b{L}', one W and one b for every layer after the input",
+                    hint=numbering)
+        W, b = np.asarray(params[f"W{l}"]), np.asarray(params[f"b{l}"])
+        if W.shape == (n_prev, n) and n != n_prev:
+            t.fail(f"for layer_sizes {sizes}, W{l} has shape {W.shape}, expected (n_{l}, n_{l - 1}) = "
+                   f"{(n, n_prev)}: transposed?",
+                   hint="Row i of W holds the weights into unit i of its layer, so W has one row per unit of "
+                        "this layer and one column per unit of the previous layer.")
+        t.array(W, f"W{l} for layer_sizes {sizes}", shape=(n, n_prev))
+        if b.shape == (n,):
+            t.fail(f"for layer_sizes {sizes}, b{l} has shape ({n},), expected ({n}, 1): a 1-D bias is added "
+                   f"along the batch axis instead of to the units",
+                   hint="A bias is a column: two axes, n_l rows and one column, so that broadcasting copies "
+                        "it across the examples.")
+        if b.shape == (1, n) and n != 1:
+            t.fail(f"for layer_sizes {sizes}, b{l} has shape (1, {n}), a row vector; expected ({n}, 1), "
+                   f"a column with one bias per unit",
+                   hint="A bias is a column: n_l rows and one column, so that broadcasting copies it across "
+                        "the examples.")
+        t.array(b, f"b{l} for layer_sizes {sizes}", shape=(n, 1))
+        t.check(W.size == 1 or np.ptp(W) > 0,
+                f"for layer_sizes {sizes}, all the weights of W{l} are equal",
+                hint="Draw the weights at random: with equal weights every unit of a layer computes the same "
+                     "thing, and the units stay identical while training.")
+        t.check(np.all(b == 0), f"for layer_sizes {sizes}, b{l} is not all zeros",
+                hint="The statement starts every bias at zero; the random weights already make the units "
+                     "differ.")
+    return params
+
+
 def _check_3_3b(t, NeuralNetwork):
     """Exercise 3.3b: the learner's NeuralNetwork(layer_sizes) and forward(X) against an independent forward."""
     for sizes, m in (([3, 5, 4, 4, 2], 7), ([2, 4, 1], 1)):
         L = len(sizes) - 1
+        case = f"layer_sizes {sizes} and a batch of {m}"
         net = t.call(NeuralNetwork, list(sizes), name="NeuralNetwork")
-        params = getattr(net, "parameters", None)
-        if not isinstance(params, dict):
-            t.fail("`self.parameters` should be a dict with the keys 'W1', 'b1', 'W2', 'b2', ...")
-        if not params:
-            t.not_attempted("`__init__` does not fill `self.parameters` yet")
-        t.check(list(getattr(net, "layer_sizes", [])) == sizes,
-                "`self.layer_sizes` should be the list `layer_sizes` the network was built with")
-        for l in range(1, L + 1):
-            n, n_prev = sizes[l], sizes[l - 1]
-            for key in (f"W{l}", f"b{l}"):
-                t.check(key in params, f"`self.parameters` has no {key!r} for layer_sizes {sizes}: it needs 'W1', "
-                                       f"'b1', ..., 'W{L}', 'b{L}', one W and one b for every layer after the input")
-            W, b = np.asarray(params[f"W{l}"]), np.asarray(params[f"b{l}"])
-            if W.shape == (n_prev, n) and n != n_prev:
-                t.fail(f"W{l} has shape {W.shape}, expected (n_{l}, n_{l - 1}) = {(n, n_prev)}: transposed? Row i "
-                       f"of W holds the weights into unit i, so W is (units of this layer, units of the previous "
-                       f"layer) and Z = W @ A + b")
-            t.array(W, f"W{l}", shape=(n, n_prev))
-            if b.shape == (n,):
-                t.fail(f"b{l} has shape ({n},), expected ({n}, 1): store each bias as a column, np.zeros((n_l, 1)); "
-                       f"a 1-D bias is added along the batch axis instead of to the units")
-            if b.shape == (1, n) and n != 1:
-                t.fail(f"b{l} has shape (1, {n}), a row vector; expected ({n}, 1), a column with one bias per unit "
-                       f"(broadcasting then adds it to every example)")
-            t.array(b, f"b{l}", shape=(n, 1))
-            t.check(W.size == 1 or np.ptp(W) > 0,
-                    f"all the weights of W{l} are equal: draw them at random, or every unit of the layer computes "
-                    f"the same thing and they stay identical while training")
+        params = _check_3_3b_init(t, net, sizes)
         own = {k: np.array(v, dtype=float) for k, v in params.items()}
         for l in range(1, L + 1):                        # the check's own parameters, non-zero biases
             params[f"W{l}"] = t.rng.standard_normal((sizes[l], sizes[l - 1]))
@@ -152,60 +184,71 @@ def _check_3_3b(t, NeuralNetwork):
         X = t.rng.standard_normal((sizes[0], m))
         ref = _s33_reference(params, X, L)
         if m > 1 and _s33_rows_probe(net, X, sizes[-1]):
-            t.fail("your `forward` works on X of shape (m, n_features), samples in rows; this book puts one example "
-                   "per column: X is (n_features, m), W{l} is (n_l, n_{l-1}) and Z = W @ A + b")
+            t.fail(f"for {case}, your `forward` works on X of shape (m, n_features), samples in rows; this "
+                   f"book puts one example per column: X is (n_features, m)",
+                   hint="With examples in columns, each layer multiplies W on the left of A, and Z keeps one "
+                        "column per example.")
         out = t.call(net.forward, X, name="forward")
         if not (isinstance(out, tuple) and len(out) == 2):
-            t.fail("`forward` should return a pair `A, cache`: the output activations and the dict of cached arrays")
+            t.fail(f"for {case}, `forward` should return a pair: the output activations and the cache dict",
+                   hint="The statement asks for two things back: the output A and the cache.")
         A, cache = out
         if not isinstance(cache, dict):
-            t.fail("the cache should be a dict with the keys 'A0', 'Z1', 'A1', ...")
+            t.fail(f"for {case}, the cache should be a dict with the keys 'A0', 'Z1', 'A1', ...")
         keys = ["A0"] + [f"{k}{l}" for l in range(1, L + 1) for k in "ZA"]
         missing = [k for k in keys if k not in cache]
         if missing:
             if "Z1" not in cache and (f"Z{L}" in cache or "Z" in cache or "A" in cache):
-                t.fail("the cache keeps only the last layer: store each layer's arrays under its own key, "
-                       "cache[f'Z{l}'] and cache[f'A{l}'], inside the loop (backpropagation needs all of them)")
+                t.fail(f"for {case}, the cache keeps only the last layer", hint=_S33_CACHE_HINT)
             if missing == ["A0"]:
-                t.fail("the cache has no 'A0': keep the input X as cache['A0'] (the first layer's weight gradient "
-                       "needs it)")
-            t.fail(f"the cache has no {missing[0]!r}: it should hold 'A0' (the input) and 'Z{{l}}', 'A{{l}}' for every "
-                   f"layer l = 1..{L}")
+                t.fail(f"for {case}, the cache has no 'A0'",
+                       hint="A0 is the input X: the first layer's weight gradient needs it.")
+            t.fail(f"for {case}, the cache has no {missing[0]!r}: it should hold 'A0' and 'Z{{l}}', 'A{{l}}' for "
+                   f"every layer l = 1..{L}", hint=_S33_CACHE_HINT)
         if m > 1 and np.shape(A) == (m, sizes[-1]):
-            t.fail(f"the output A has shape {np.shape(A)}, expected {(sizes[-1], m)} = (n_L, m): examples go in "
-                   f"columns; did you use samples in rows?")
-        t.close(cache["A0"], X, "cache['A0']")
+            t.fail(f"for {case}, the output A has shape {np.shape(A)}, expected {(sizes[-1], m)} = (n_L, m)",
+                   hint="Examples go in columns, from the input to the output.")
+        t.close(cache["A0"], X, f"cache['A0'] for {case}")
         for l in range(1, L + 1):
             W, b, A_prev, Z = params[f"W{l}"], params[f"b{l}"], ref[f"A{l - 1}"], ref[f"Z{l}"]
 
             def diagnose_z(got, exp, l=l, W=W, b=b, A_prev=A_prev):
                 if np.allclose(got, W @ A_prev):
-                    return f"Z{l} is missing the bias: Z = W @ A + b"
+                    return (f"for {case}, cache['Z{l}'] is missing the bias",
+                            "Each layer adds its bias column b to the product of W and the previous A.")
                 if W.shape[0] == W.shape[1] and np.allclose(got, W.T @ A_prev + b):
-                    return f"Z{l} was computed with W{l}.T; W{l} is (n_l, n_{{l-1}}) and Z = W @ A + b, no transpose"
+                    return (f"for {case}, cache['Z{l}'] was computed with W{l} transposed",
+                            "W is already (n_l, n_{l-1}): it multiplies A as it is stored.")
                 if l < L and np.allclose(got, np.maximum(0, exp)):
-                    return (f"cache['Z{l}'] holds ReLU(Z{l}): the activation overwrote Z in place; compute A into a "
-                            f"new array")
+                    return (f"for {case}, cache['Z{l}'] holds ReLU(Z{l}): the activation overwrote Z in place",
+                            "Compute the activation into a new array, so that the cached Z keeps the "
+                            "pre-activation.")
                 if np.allclose(got, _s33_reference(own, X, L)[f"Z{l}"]):
-                    return ("`forward` does not read `self.parameters`: use self.parameters[f'W{l}'] and "
-                            "self.parameters[f'b{l}'] (the check put its own values there)")
+                    return (f"for {case}, `forward` does not read `self.parameters`: the check put its own "
+                            f"values there and `forward` ignored them",
+                            "forward should look the weights and biases up in self.parameters on every call.")
                 return None
-            t.close(cache[f"Z{l}"], Z, f"cache['Z{l}']", diagnose=diagnose_z)
+            t.close(cache[f"Z{l}"], Z, f"cache['Z{l}'] for {case}", diagnose=diagnose_z)
 
             def diagnose_a(got, exp, l=l, Z=Z):
+                relu_hint = "Hidden layers apply ReLU, max(0, z); only the output layer applies the sigmoid."
                 if np.allclose(got, Z):
-                    return (f"A{l} equals Z{l}: the hidden layers need their activation, A = ReLU(Z)" if l < L else
-                            f"A{l} equals Z{l}: the output layer needs the sigmoid, A = sigmoid(Z)")
+                    return ((f"for {case}, A{l} equals Z{l}: the hidden layers need their activation, ReLU",
+                             relu_hint) if l < L else
+                            (f"for {case}, A{l} equals Z{l}: the output layer needs the sigmoid",
+                             "The output layer applies the sigmoid, 1 / (1 + e^(-z)), to its Z."))
                 if l < L and np.allclose(got, _s33_sigmoid(Z)):
-                    return f"A{l} is sigmoid(Z{l}): the hidden layers use ReLU; only the output layer uses the sigmoid"
+                    return f"for {case}, A{l} is sigmoid(Z{l}): the hidden layers use ReLU", relu_hint
                 if l < L and np.allclose(got, np.tanh(Z)):
-                    return f"A{l} is tanh(Z{l}): the hidden layers of this exercise use ReLU"
+                    return f"for {case}, A{l} is tanh(Z{l}): the hidden layers of this exercise use ReLU", relu_hint
                 if l == L and np.allclose(got, np.maximum(0, Z)):
-                    return f"A{l} is ReLU(Z{l}): the output layer uses the sigmoid, A = 1 / (1 + exp(-Z))"
+                    return (f"for {case}, A{l} is ReLU(Z{l}): the output layer uses the sigmoid",
+                            "The last layer is the exception: sigmoid instead of ReLU.")
                 return None
-            t.close(cache[f"A{l}"], ref[f"A{l}"], f"cache['A{l}']", diagnose=diagnose_a)
-        t.close(A, ref[f"A{L}"], "the returned A",
-                diagnose=lambda got, exp: f"return the output layer's activations A{L} (the last A of the loop)")
+            t.close(cache[f"A{l}"], ref[f"A{l}"], f"cache['A{l}'] for {case}", diagnose=diagnose_a)
+        t.close(A, ref[f"A{L}"], f"the returned A for {case}",
+                diagnose=lambda got, exp: (f"for {case}, the returned A is not the output layer's activations "
+                                           f"A{L}", "Return the last A that the loop computed."))
     t.note("networks [3, 5, 4, 4, 2] and [2, 4, 1], batches of 7 and 1 examples, every cache entry")
 
 
@@ -226,8 +269,52 @@ def _s33_code(fn):
     return None if code is None else (code.co_code, code.co_names, code.co_varnames)
 
 
-def _check_3_3c(t, forward_2layer):
-    """Exercise 3.3c: the learner's fixed forward_2layer on shapes where each of the three bugs shows."""
+class _S33Net:
+    """The check's own network for `check_shapes` (ReLU hidden, sigmoid output); `bug` breaks one shape."""
+
+    def __init__(self, layer_sizes, rng, bug=None):
+        self.layer_sizes, self.bug = list(layer_sizes), bug
+        self.parameters = {}
+        for l in range(1, len(layer_sizes)):
+            n, n_prev = layer_sizes[l], layer_sizes[l - 1]
+            self.parameters[f"W{l}"] = rng.standard_normal((n, n_prev))
+            self.parameters[f"b{l}"] = rng.standard_normal((n, 1))
+        if bug == "W transposed":
+            self.parameters["W2"] = self.parameters["W2"].T.copy()
+        elif bug == "b row":
+            self.parameters["b1"] = self.parameters["b1"].T.copy()
+        elif bug == "b flat":
+            self.parameters["b1"] = self.parameters["b1"].ravel().copy()
+
+    def forward(self, X):
+        cache, A, L = {"A0": X}, X, len(self.layer_sizes) - 1
+        for l in range(1, L + 1):
+            W, b = self.parameters[f"W{l}"], self.parameters[f"b{l}"]
+            Z = (W.T if self.bug == "W transposed" and l == 2 else W) @ A + b
+            A = np.maximum(0, Z) if l < L else 1 / (1 + np.exp(-Z))
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+        if self.bug == "Z cached transposed":
+            cache["Z1"] = cache["Z1"].T.copy()
+        if self.bug == "A cached flat":
+            cache[f"A{L}"] = cache[f"A{L}"].ravel().copy()
+        return A, cache
+
+
+def _s33_run_check_shapes(t, check_shapes, net, input_shape):
+    """(raised, printed text): the learner's check_shapes on one network."""
+    import contextlib
+    import io
+    from nnbook.exercises.core import _LearnerError
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            t.call(check_shapes, net, input_shape, name="check_shapes", allow_none=True)
+    except _LearnerError as e:
+        return str(e), out.getvalue()
+    return None, out.getvalue()
+
+
+def _check_3_3c_fix(t, forward_2layer):
     scope = {"np": np}
     exec(_BUGGY_3_3C, scope)
     if _s33_code(forward_2layer) == _s33_code(scope["forward_2layer"]):
@@ -243,22 +330,92 @@ def _check_3_3c(t, forward_2layer):
         expected = _s33_sigmoid(W2 @ A1 + b2)
         got = t.call(forward_2layer, X, W1, b1, W2, b2, name="forward_2layer")
         what = f"A2 for n_x={n_x}, n_h={n_h}, n_y={n_y}, m={m} ({label})"
+        out_hint = "The result keeps one example per column, like X: look at the last line of the function."
         if np.shape(got) == (m, n_y) and m != n_y:
-            t.fail(f"{what} has shape {(m, n_y)}, expected {(n_y, m)} = (n_y, m): the output keeps one example per "
-                   f"column; is a `.T` left on the result?")
+            t.fail(f"{what} has shape {(m, n_y)}, expected {(n_y, m)} = (n_y, m): is a transpose left on "
+                   f"the result?", hint=out_hint)
 
         def diagnose(g, e, X=X, W1=W1, b1=b1, W2=W2, b2=b2, A1=A1):
             if np.allclose(g, e.T):
-                return f"{what} is transposed: the output keeps one example per column; is a `.T` left on the result?"
+                return f"{what} is transposed: is a transpose left on the result?", out_hint
             if n_x == n_h and np.allclose(g, _s33_sigmoid(W2 @ np.maximum(0, W1.T @ X + b1) + b2)):
-                return (f"{what} is wrong: the hidden layer still uses W1.T, which fits when n_h = n_x but "
-                        f"computes something else; W1 is (n_h, n_x) and Z1 = W1 @ X + b1")
+                return (f"{what} is wrong: the hidden layer still uses W1 transposed, which fits when n_h = n_x "
+                        f"but computes something else",
+                        "W1 is stored as (n_h, n_x), one row per hidden unit: which way round must it multiply X?")
             if m == n_y and np.allclose(g, _s33_sigmoid(W2 @ A1 + b2.ravel())):
                 return (f"{what} is wrong: b2 is added as a row or a 1-D array, which broadcasts along the batch "
-                        f"when m = n_y (bias j goes to example j); add the (n_y, 1) column b2")
+                        f"when m = n_y (bias j goes to example j)",
+                        "b2 must stay a column of n_y rows, one bias per output unit.")
             return None
         t.close(got, expected, what, diagnose=diagnose)
-    t.note("5 shape cases, including n_h = n_x with m = n_y, one output and one example")
+
+
+def _check_3_3c_silent(t, silent_batches):
+    got = t.array(silent_batches, "`silent_batches`").ravel()
+    t.check(np.all(got == np.round(got)) and np.all((got >= 1) & (got <= 10)),
+            "`silent_batches` should list whole batch sizes m from 1 to 10")
+    got, right = set(int(v) for v in got), {1, 3}
+    if got == right:
+        return
+    if 3 not in got:
+        t.fail("`silent_batches` misses a batch size for which (3, m) + (3,) raises no error",
+               hint="NumPy lines the shapes up from the right: the 3 of b2 meets the batch axis m. Which m "
+                    "accept it?")
+    if 1 not in got:
+        t.fail("`silent_batches` misses a batch size for which (3, m) + (3,) raises no error",
+               hint="An axis of size 1 is stretched to match the other array: what happens when m = 1?")
+    t.fail(f"`silent_batches` lists {sorted(got - right)}, for which (3, m) + (3,) does raise an error",
+           hint="Try the sum in NumPy with arrays of those shapes.")
+
+
+def _check_3_3c_check_shapes(t, check_shapes):
+    sizes, input_shape = [3, 5, 2], (3, 5)                   # m = n_1: a row or flat b1 broadcasts silently
+    net = _S33Net(sizes, t.rng)
+    raised, text = _s33_run_check_shapes(t, check_shapes, net, input_shape)
+    if raised:
+        t.fail(f"`check_shapes` raised on a network with layer_sizes {sizes} whose shapes are all right, "
+               f"for input_shape {input_shape}: {raised}",
+               hint="Each W is (n_l, n_{l-1}), each b is (n_l, 1), and A0 and every cached Z and A are "
+                    "(n_l, m), with m the batch size of input_shape.")
+    cache_keys = ["A0"] + [f"{k}{l}" for l in range(1, len(sizes)) for k in "ZA"]
+    shapes = {"A0": input_shape}
+    for l in range(1, len(sizes)):
+        shapes.update({f"W{l}": (sizes[l], sizes[l - 1]), f"b{l}": (sizes[l], 1),
+                       f"Z{l}": (sizes[l], input_shape[1]), f"A{l}": (sizes[l], input_shape[1])})
+    import re
+    lines = text.splitlines()
+    for key, shape in shapes.items():
+        if not any(re.search(rf"\b{key}\b", line) and str(shape) in line for line in lines):
+            kind = "cached array" if key in cache_keys else "parameter"
+            t.fail(f"`check_shapes` on a network with layer_sizes {sizes} did not print the {kind} {key} with "
+                   f"its shape {shape} on one line",
+                   hint="Print every parameter and every cached array, each name with its shape, such as "
+                        "a line 'W1 (5, 3)'.")
+    bugs = [("W transposed", "whose W2 is stored transposed (its forward still runs)",
+             "Compare every parameter's shape with what layer_sizes says, before trusting forward."),
+            ("b row", "whose b1 is stored as a row, (1, 5) instead of (5, 1)",
+             "A bias is checked like a weight matrix: (n_l, 1), from layer_sizes."),
+            ("b flat", "whose b1 is stored 1-D, (5,) instead of (5, 1)",
+             "A bias is checked like a weight matrix: (n_l, 1), from layer_sizes."),
+            ("Z cached transposed", "whose forward caches Z1 transposed",
+             "After forward, compare each cached array with (n_l, m)."),
+            ("A cached flat", "whose forward caches a 1-D output A2",
+             "After forward, compare each cached array with (n_l, m), the output layer's A too.")]
+    for bug, what, hint in bugs:
+        shape = input_shape if bug.startswith("b") else (3, 4)   # m = n_1 would hide a transposed Z1
+        raised, _ = _s33_run_check_shapes(t, check_shapes, _S33Net(sizes, t.rng, bug), shape)
+        t.check(raised, f"`check_shapes` did not stop on a network with layer_sizes {sizes} {what}, for "
+                        f"input_shape {shape}", hint=hint)
+
+
+def _check_3_3c(t, forward_2layer, silent_batches, check_shapes):
+    """Exercise 3.3c, its three tasks: the fixed forward_2layer, the silent batch sizes, check_shapes."""
+    _check_3_3c_fix(t, forward_2layer)
+    t.note("forward_2layer on 5 shape cases, including n_h = n_x with m = n_y, one output and one example")
+    _check_3_3c_silent(t, silent_batches)
+    t.note("the silent batch sizes")
+    _check_3_3c_check_shapes(t, check_shapes)
+    t.note("check_shapes on a correct network and on 5 networks with one wrong shape")
 
 # %% ../../nbs/03_forward.ipynb #142b3407
 _EXERCISES = {
@@ -269,9 +426,10 @@ _EXERCISES = {
         hints=("Write x as a column (2, 1). z1 has one entry per hidden unit: entry i is row i of W1 times x, "
                "plus b1[i].",
                "z1_1 = 0.1·1 + 0.2·2 + 0.1. ReLU keeps positive numbers unchanged. z2 is one number: the three "
-               "products W2[j]·a1[j] plus b2.",
-               "a2 = 1 / (1 + e^(-z2)) with the z2 you found; evaluate e^(-z2) on a calculator and round only at "
-               "the end, to 4 decimal places."),
+               "products W2[j]·a1[j] plus b2. Round only at the end.",
+               "z1 = a1 = [0.6, 1.3, 2.0] and z2 = 0.42 + 1.04 + 1.80 + 0.40 = 3.66; a2 = 1 / (1 + e^(-3.66)), "
+               "to 4 decimal places."),
+        reveals=3,
         solution=("The worked solution computes z1 = W1 x + b1 row by row, applies ReLU and the sigmoid, tabulates "
                   "every quantity with its shape, and checks the numbers with NumPy and with nnbook's forward; "
                   "a drawing of the network shows every unit's value.")),
@@ -279,27 +437,37 @@ _EXERCISES = {
         title="Implementing forward propagation in NumPy",
         names=("NeuralNetwork",),
         check=_check_3_3b,
-        hints=("In __init__, loop l = 1..L with L = len(layer_sizes) - 1; W{l} has shape "
-               "(layer_sizes[l], layer_sizes[l - 1]) and b{l} has shape (layer_sizes[l], 1).",
-               "In forward, each layer reads self.parameters[f'W{l}'] and self.parameters[f'b{l}'], computes "
-               "Z = W @ A + b (the (n_l, 1) bias broadcasts over the m columns), then A = g(Z).",
-               "Use nnbook.relu for l < L and nnbook.sigmoid for l == L, and store cache[f'Z{l}'] = Z and "
-               "cache[f'A{l}'] = A inside the loop; return A, cache after it."),
-        solution=("The reference solution is the teaching NeuralNetwork in 'The forward pass in code' on the "
-                  "page, about ten lines of forward; an agreement check shows it computes what "
+        hints=("Start with __init__: the layers with parameters are 1 to L, with L = len(layer_sizes) - 1. "
+               "What shapes does the rule (units of this layer, units of the previous layer) give W{l} and b{l}?",
+               "In forward, one loop over l = 1..L does everything: look up W{l} and b{l} in self.parameters, "
+               "compute Z from the previous A, then A from Z, and store both in the cache under keys that "
+               "contain l. Only the last layer uses the sigmoid.",
+               "In __init__: self.parameters[f'W{l}'] = np.random.randn(layer_sizes[l], layer_sizes[l - 1]) * 0.01 "
+               "and self.parameters[f'b{l}'] = np.zeros((layer_sizes[l], 1)). In forward: "
+               "Z = self.parameters[f'W{l}'] @ A + self.parameters[f'b{l}'], then A = nnbook.relu(Z) if l < L "
+               "else nnbook.sigmoid(Z), then cache[f'Z{l}'], cache[f'A{l}'] = Z, A; return A, cache."),
+        reveals=3,
+        solution=("The reference solution is the folded teaching NeuralNetwork in 'The forward pass in code' on "
+                  "the page, about ten lines of forward; an agreement check shows it computes what "
                   "nnbook.NeuralNetwork computes. The folded solution runs a [2, 4, 1] network on 10 examples, "
                   "tries three activation pairs and compares them with scikit-learn.")),
     "3.3c": dict(
         title="Debugging shape mismatches",
-        names=("forward_2layer",),
+        names=("forward_2layer", "silent_batches", "check_shapes"),
         check=_check_3_3c,
-        hints=("Run the function and read the first error: which two shapes does it name, and which rule do "
-               "they break? A weight matrix is (units of this layer, units of the previous layer).",
-               "Three lines have a bug: the first product, the second bias, and the return. Print the shape of "
-               "each intermediate result, with n_y = 3 outputs and then with a batch of m = 3 examples.",
-               "W1 is already (n_h, n_x): drop the .T. Keep b2 as its (n_y, 1) column, without ravel. The result "
-               "must stay (n_y, m): return A2 itself."),
+        hints=("Run forward_2layer and read the first error: which two shapes does it name, and which rule do "
+               "they break? A weight matrix is (units of this layer, units of the previous layer). For "
+               "silent_batches, NumPy lines shapes up from the right and stretches axes of size 1.",
+               "Three lines of forward_2layer have a bug: the first product, the second bias and the return. "
+               "For check_shapes, build the expected shape of every array from layer_sizes and input_shape; "
+               "compare the parameters, then run forward and compare the cache, printing as you go.",
+               "Drop the .T on W1, keep b2 as its (n_y, 1) column, return A2 itself. silent_batches = [1, 3]. "
+               "In check_shapes, for each l print and assert parameters[f'W{l}'].shape == (n_l, n_{l-1}) and "
+               "parameters[f'b{l}'].shape == (n_l, 1); then A, cache = network.forward(X) with X of "
+               "input_shape, and print and assert cache[key].shape == (n_l, m) for A0 and every Z{l}, A{l}."),
+        reveals=3,
         solution=("The worked solution explains each of the three bugs (a transpose, a 1-D bias that broadcasts "
                   "along the batch, a transposed result) and when each one is silent, shows the fixed function "
-                  "with shape assertions, and demonstrates four more bugs of the same families.")),
+                  "with shape assertions and a short check_shapes, and demonstrates four more bugs of the same "
+                  "families.")),
 }

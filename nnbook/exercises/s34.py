@@ -60,12 +60,22 @@ def _hand_variants(x, y, W1, b1, W2, b2):
     return out, float((y_hat * (1 - y_hat))[0, 0])
 
 
-_HAND_BUGS = {
-    "no_mask": "{what} is wrong: ∂L/∂z1 = ∂L/∂h ⊙ ReLU'(z1); you left out ReLU' (1 where z1 > 0, else 0)",
-    "mask_h": "{what} is wrong: ReLU'(z1) is 1 where z1 > 0 and 0 elsewhere; you multiplied by h = ReLU(z1)",
-    "mask_flip": "{what} is wrong: ReLU'(z1) is 1 where z1 > 0; your mask is the other way round",
-    "sigmoid_mask": "{what} is wrong: the hidden layer is a ReLU; you used the sigmoid's derivative there",
+_HAND_BUGS = {   # bug: (the diagnosis when a gradient matches what that bug computes, a nudge)
+    "no_mask": ("{what} is wrong: it passes ∂L/∂h on to z1 unchanged, so the units that are off "
+                "receive a gradient too",
+                "h = ReLU(z1) acts entry by entry. What is ReLU's slope where z1 < 0, and where z1 > 0?"),
+    "mask_h": ("{what} is wrong: it is multiplied by h = ReLU(z1), the activation's value, where its "
+               "slope belongs",
+               "ReLU's slope is 1 or 0 in every entry, never the value of z1 itself."),
+    "mask_flip": ("{what} is wrong: the gradient passes through the units that are off and is blocked "
+                  "at the units that are on",
+                  "A ReLU unit passes the gradient where it is on, that is where z1 > 0."),
+    "sigmoid_mask": ("{what} is wrong: it uses the sigmoid's slope in the hidden layer, which is a ReLU",
+                     "Only the output is a sigmoid. The hidden layer's slope is ReLU'(z1)."),
 }
+_SIGMA_PRIME = ("{what} is σ'(z2) = ŷ(1 − ŷ) times what it should be: the sigmoid's slope is still in it, "
+                "where binary cross-entropy cancels it",
+                "Write ∂L/∂ŷ as one fraction, multiply by ∂ŷ/∂z2 = ŷ(1 − ŷ) and simplify.")
 
 
 def _check_3_4a(t, hand_gradients):
@@ -75,6 +85,7 @@ def _check_3_4a(t, hand_gradients):
         ref = _Net([3, 4, 1], hidden_activation="relu", output_activation="sigmoid", seed=k)
         p = {name: t.rng.normal(0, 1, P.shape) for name, P in ref.parameters.items()}
         p["b1"][1] = -20.0                                   # hidden unit 2 is off for this example
+        p["b1"][0] = 20.0                                    # and unit 1 on: the masks differ
         ref.parameters = p
         x = t.rng.normal(size=(3, 1))
         A, cache = ref.forward(x)
@@ -87,40 +98,50 @@ def _check_3_4a(t, hand_gradients):
         missing = [name for name in ("W2", "b2", "W1", "b1") if name not in grads]
         t.check(not missing, f"the dict of `hand_gradients` lacks {', '.join(map(repr, missing))}")
         for name in ("W2", "b2", "W1", "b1"):
-            actual, what = grads[name], f"∂L/∂{name}"
+            actual = grads[name]
+            what = f"∂L/∂{name} (network [3, 4, 1], target y = {y:g}, hidden unit 2 off)"
             if name == "b2" and np.size(actual) == 1:
                 actual = np.reshape(actual, (1, 1))          # a number is fine for the scalar b2
 
             def diagnose(act, exp, name=name, what=what):
-                for bug, message in _HAND_BUGS.items():
-                    if not _near_array(exp, variants[bug][name]) and _near_array(act, variants[bug][name]):
-                        return message.format(what=what)
+                if _near_array(act, exp * s_prime):
+                    return _SIGMA_PRIME[0].format(what=what), _SIGMA_PRIME[1]
+                found = [bug for bug in _HAND_BUGS if not _near_array(exp, variants[bug][name])
+                         and _near_array(act, variants[bug][name])]
+                if len(found) == 1:                          # only an unambiguous match names a bug
+                    message, nudge = _HAND_BUGS[found[0]]
+                    return message.format(what=what), nudge
                 return None
-            t.close(actual, expected[name], what, diagnose=diagnose,
-                    factors={s_prime: "you multiplied by σ'(z2) = ŷ(1 − ŷ), but with binary cross-entropy "
-                                      "∂L/∂z2 = ŷ − y: σ' cancels against the 1/(ŷ(1 − ŷ)) of ∂L/∂ŷ"})
+            t.close(actual, expected[name], what, diagnose=diagnose)
     t.note("3 random networks (y = 0 and y = 1), each with a hidden unit that is off")
 
 # %% ../../nbs/04_backprop.ipynb #025100b6
-_BACKWARD_BUGS = {   # bug: the diagnosis when a gradient matches what that bug computes
-    "no_m": "{what} is m times too large (m = {m}): did you divide by the batch size m?",
-    "twice": "{what} is m times too small (m = {m}): you divided by the batch size m twice",
-    "value": ("{what} is wrong: you multiplied by the activation g(Z) where its derivative g'(Z) "
-              "belongs (σ(Z) instead of σ'(Z) = σ(Z)(1 − σ(Z)), or ReLU(Z) instead of ReLU'(Z))"),
-    "relu_ge": ("{what} is wrong where Z = 0 exactly: the book's ReLU'(0) is 0 (Z > 0, not Z >= 0), "
-                "as in Exercise 3.2b"),
-    "no_output_gprime": ("{what} is wrong: the output layer's dZ is dA * σ'(Z[L]); you used dA itself. "
-                         "backward receives dA = ∂ℓ/∂A from the loss, not the output delta A − Y"),
-    "transposed": ("{what} is wrong while the layers above are right: in dA[l-1] = W[l]ᵀ dZ[l] the "
-                   "weights must be transposed (W.T @ dZ, not W @ dZ)"),
-    "all_output": ("{what} is wrong: the hidden layers use the hidden activation "
-                   "(self.hidden_activation); multiply by its derivative, not by σ' of the output"),
-    "all_hidden": ("{what} is wrong: the output layer is a sigmoid, so dZ[L] = dA * σ'(Z[L]), "
-                   "whatever the hidden activation is"),
+_BACKWARD_BUGS = {   # bug: (the diagnosis when a gradient matches what that bug computes, a nudge)
+    "no_m": ("{what} is m times too large (m = {m})",
+             "J is the mean of the per-example losses. Where does the 1/m of that mean enter the gradients?"),
+    "twice": ("{what} is m times too small (m = {m}): the 1/m of the mean was applied twice",
+              "The loss's dA carries no 1/m. Follow the 1/m through your loop: does dZ or dA carry one too?"),
+    "value": ("{what} is wrong: it matches multiplying by the activation g(Z) where its slope g'(Z) belongs",
+              "dZ = dA ⊙ g'(Z) uses the derivative of the activation. For the sigmoid, σ' = σ(1 − σ)."),
+    "relu_ge": ("{what} differs only where Z = 0 exactly: there your ReLU'(0) is 1, and the statement's is 0",
+                "At the kink the book takes the slope from the left, 0. Which comparison of Z with 0 is "
+                "true only for positive Z?"),
+    "no_output_gprime": ("{what} is wrong: the output layer's dZ equals the dA it received; σ'(Z[L]) was "
+                         "never multiplied in",
+                         "backward receives dA = ∂ℓ/∂A from the loss, not the output delta. The output "
+                         "layer multiplies by its own activation's slope, like every other layer."),
+    "transposed": ("{what} is wrong while the layers above it are right: the dA passed down from the layer "
+                   "above goes through the weights the wrong way round",
+                   "W[l] maps layer l − 1 to layer l; the gradient travels back from layer l to l − 1. "
+                   "Which form of W[l] does that?"),
+    "all_output": ("{what} is wrong: the hidden layers were multiplied by the output activation's slope",
+                   "Each layer uses the derivative of its own activation: self.activation(l) names it."),
+    "all_hidden": ("{what} is wrong: the output layer was multiplied by the hidden activation's slope",
+                   "The output layer is a sigmoid, whatever the hidden activation is."),
 }
 
 
-def _check_backward_case(t, net, ref, X, Y, X_other, m):
+def _check_backward_case(t, net, ref, X, Y, X_other, m, case):
     """One network: the learner's backward (given the exact dA and the cache) against the recursion."""
     A, cache = t.call(net.forward, X, name="forward")
     A_ref, cache_ref = ref.forward(X)
@@ -128,7 +149,11 @@ def _check_backward_case(t, net, ref, X, Y, X_other, m):
             "starter's `class NeuralNetwork(nnbook.NeuralNetwork)`, which brings the forward pass of §3.3")
     t.call(net.forward, X_other, name="forward")          # a later forward pass: the cache must be used
     dA = _bce(A_ref, Y)[1]
+    cache_before = {k: np.array(v, copy=True) for k, v in cache.items()}
     grads = t.call(net.backward, dA, cache, name="backward")
+    changed = [k for k in cache_before if not np.array_equal(cache_before[k], cache[k])]
+    t.check(not changed, f"`backward` changed the cache it was given ({', '.join(changed)}) in {case}",
+            hint="Compute dZ, dW and db in new arrays; leave cache's arrays as forward made them.")
     t.check(isinstance(grads, dict), f"`backward` should return a dict of gradients keyed like "
             f"self.parameters ('W1', 'b1', ...), got {type(grads).__name__}")
     if "W1" not in grads and "dW1" in grads:
@@ -142,22 +167,28 @@ def _check_backward_case(t, net, ref, X, Y, X_other, m):
     variants["stale"] = _reference_backward(ref, dA, ref.forward(X_other)[1])
     for l in range(ref.L, 0, -1):
         for kind in "Wb":
-            key, what = f"{kind}{l}", f"d{kind}{l}"
+            key, what = f"{kind}{l}", f"d{kind}{l} ({case})"
             actual, want = grads[key], expected[key]
             if kind == "b" and np.shape(actual) == (1, m) and want.shape != (1, m):
-                t.fail(f"{what} has shape (1, {m}), expected {want.shape}: sum dZ over the examples, "
-                       f"np.sum(dZ, axis=1, keepdims=True), not over axis 0")
+                t.fail(f"{what} has shape (1, {m}), expected {want.shape}: it is a row, the sum of dZ over "
+                       f"the units instead of over the examples",
+                       hint="Each unit has one bias, so db has one entry per unit, a column. Which axis of "
+                            "dZ runs over the examples?")
             if kind == "b" and np.ndim(actual) == 0 and want.size > 1:
-                t.fail(f"{what} is a single number: sum dZ over the examples only (axis=1, "
-                       f"keepdims=True), one entry per unit")
+                t.fail(f"{what} is a single number, expected one entry per unit {want.shape}: it is the sum "
+                       f"over the units as well as the examples",
+                       hint="Sum dZ over the examples only, and keep db a column of shape (n_l, 1).")
 
             def diagnose(act, exp, key=key, what=what):
                 if _near_array(act, variants["stale"][key]):
-                    return (f"{what} comes from another batch: `backward` must read Z and A from the "
-                            f"`cache` it is given, not from values kept by the last forward pass")
-                for bug, message in _BACKWARD_BUGS.items():
-                    if not _near_array(exp, variants[bug][key]) and _near_array(act, variants[bug][key]):
-                        return message.format(what=what, m=m)
+                    return (f"{what} comes from another batch: it matches the Z and A of a later forward "
+                            f"pass, not those of the `cache` given to backward",
+                            "Read every Z and A from the `cache` argument of backward.")
+                found = [bug for bug in _BACKWARD_BUGS if not _near_array(exp, variants[bug][key])
+                         and _near_array(act, variants[bug][key])]
+                if len(found) == 1:                          # only an unambiguous match names a bug
+                    message, nudge = _BACKWARD_BUGS[found[0]]
+                    return message.format(what=what, m=m), nudge
                 return None
             t.close(actual, want, what, rtol=1e-6, atol=1e-10, diagnose=diagnose)
 
@@ -174,7 +205,7 @@ def _check_3_4b(t, NeuralNetwork, compute_loss):
             f"of shape {np.shape(loss)}")
     exp_loss, exp_dA = _bce(A, Y)
     t.close(np.reshape(loss, ()), exp_loss, "the loss of `compute_loss`",
-            factors={m: "average over the batch: divide the sum over the examples by m"})
+            factors={m: "it is the sum over the batch, not the mean"})
     if _near_array(dA, A - Y):                             # the fused convention: which backward follows?
         sizes, rng = [3, 4, 1], np.random.default_rng(0)
         net, ref = t.call(NeuralNetwork, sizes, hidden_activation="tanh", output_activation="sigmoid",
@@ -184,13 +215,15 @@ def _check_3_4b(t, NeuralNetwork, compute_loss):
         fused = _reference_backward(ref, A1 - Y, cache, "no_output_gprime")
         if isinstance(grads, dict) and "W1" in grads and _near_array(grads["W1"], fused["W1"]):
             t.fail("`compute_loss` returns A − Y, the output delta dZ[L], and `backward` starts from it: "
-                   "that shortcut is not this exercise's convention. Here compute_loss returns the "
-                   "per-example dA = ∂ℓ/∂A = (A − Y) / (A(1 − A)) and backward multiplies it by σ'(Z[L])")
+                   "a valid shortcut, but not this exercise's convention, where dA is ∂ℓ/∂A",
+                   hint="compute_loss returns ∂ℓ/∂A, the dA of the statement's formula; backward's output "
+                        "layer then multiplies it by σ'(Z[L]) like every other layer.")
         t.fail("`compute_loss` returns A − Y, which is already dZ of the output layer, and `backward` "
-               "multiplies σ'(Z[L]) into it again: every gradient shrinks by σ'(z) ≤ 1/4. Return "
-               "dA = ∂ℓ/∂A = (A − Y) / (A(1 − A)) from compute_loss (the book's convention)")
+               "multiplies σ'(Z[L]) into it again: every gradient shrinks by σ'(z) ≤ 1/4",
+               hint="dA is the derivative of the loss with respect to A, not Z: differentiate "
+                    "−[y log a + (1 − y) log(1 − a)] with respect to a.")
     t.close(dA, exp_dA, "dA of `compute_loss`",
-            factors={1 / m: "dA is the per-example ∂ℓ/∂A; leave the 1/m to backward (the book's convention)"})
+            factors={1 / m: "it carries the 1/m of the mean, which backward applies"})
     cases = [([3, 5, 4, 1], "relu", 7), ([4, 4, 4, 1], "tanh", 6), ([2, 3, 2], "sigmoid", 5),
              ([3, 6, 1], "relu", 1), ([5, 3, 1], "relu", 4)]
     for k, (sizes, hidden, m) in enumerate(cases):
@@ -206,7 +239,8 @@ def _check_3_4b(t, NeuralNetwork, compute_loss):
         if k == 4:
             ref.parameters["b1"][1] = -50.0                  # a dead unit: no gradient reaches it
         net.parameters = {name: P.copy() for name, P in ref.parameters.items()}
-        _check_backward_case(t, net, ref, X, Y, X_other, m)
+        case = f"network {sizes}, {hidden} hidden layers, sigmoid output, batch of {m}"
+        _check_backward_case(t, net, ref, X, Y, X_other, m, case)
     t.note("compute_loss against binary cross-entropy; backward on 5 random networks (ReLU, tanh and "
            "sigmoid hidden layers, a batch of 1, Z = 0 at a ReLU, a dead unit)")
 
@@ -254,6 +288,12 @@ def _gradient_check_reference(net, X, Y, epsilon, one_sided=False):
     return rel, diff
 
 
+_SCALE_FREE = ("The relative error is scale-free, so that one threshold (1e-7 agreement, 1e-5 a bug) "
+               "works for any network. What makes it scale-free?")
+_BUG_NAMES = {"no_m": "no 1/m", "transposed": "W not transposed", "value": "g(Z) instead of g'(Z)",
+              "stale": "the cache of another batch"}
+
+
 def _check_3_4c(t, gradient_check):
     """Exercise 3.4c: the learner's gradient check on a correct backward and on buggy ones."""
     sizes, m = [4, 5, 5, 1], 6
@@ -271,12 +311,13 @@ def _check_3_4c(t, gradient_check):
             net.forward(X_other, training=True)              # the last training step saw another batch
         return net
 
-    def run(net, epsilon):
+    def run(net, epsilon, **kwargs):
         before = {k: P.copy() for k, P in net.parameters.items()}
-        errors = t.call(gradient_check, net, X.copy(), Y.copy(), epsilon=epsilon, name="gradient_check")
+        errors = t.call(gradient_check, net, X.copy(), Y.copy(), epsilon=epsilon, name="gradient_check",
+                        **kwargs)
         changed = [k for k in before if not np.array_equal(before[k], net.parameters[k])]
-        t.check(not changed, f"`gradient_check` left the network's parameters changed ({', '.join(changed)}): "
-                f"after perturbing an entry, restore its original value before the next one")
+        t.check(not changed, f"`gradient_check` left the network's parameters changed ({', '.join(changed)})",
+                hint="Each perturbed entry must get its original value back before the next one.")
         t.check(isinstance(errors, dict), f"`gradient_check` should return a dict {{parameter name: relative "
                 f"error}}, got {type(errors).__name__}")
         missing = [k for k in net.parameters if k not in errors]
@@ -288,14 +329,19 @@ def _check_3_4c(t, gradient_check):
     errors = run(correct, 1e-6)
     if all(abs(e - 1 / 3) < 1e-3 for e in errors.values()):
         t.fail("with a correct backward every relative error is 1/3: your numerical gradient is twice "
-               "the true one; the central difference divides by 2ε, the distance between θ − ε and θ + ε")
+               "the true one",
+               hint="A difference quotient divides by the distance between the two points it compares. "
+                    "How far apart are θ − ε and θ + ε?")
     worst = max(errors, key=errors.get)
-    t.check(errors[worst] < 1e-5, f"with a correct backward your relative error for {worst} is "
-            f"{errors[worst]:.1e}; it should be below 1e-5 (central differences, ε = 1e-6)")
+    t.check(errors[worst] < 1e-5, f"with a correct backward ([4, 5, 5, 1], tanh, sigmoid output, ε = 1e-6) "
+            f"your relative error for {worst} is {errors[worst]:.1e}, above the 1e-5 that means a bug")
     errors = run(correct, 1e-3)
-    central = _gradient_check_reference(network(None), X, Y, 1e-3)[0]
+    central, central_diff = _gradient_check_reference(network(None), X, Y, 1e-3)
     one_sided = _gradient_check_reference(network(None), X, Y, 1e-3, one_sided=True)[0]
     for k, e in errors.items():
+        if not np.isclose(e, central[k], rtol=0.2) and np.isclose(e, central_diff[k], rtol=1e-2):
+            t.fail("with a correct backward and ε = 1e-3 your errors are ‖g − g_num‖, without the "
+                   "denominator ‖g‖ + ‖g_num‖", hint=_SCALE_FREE)
         if e > 10 * central[k] + 1e-9:
             if abs(e - one_sided[k]) < 0.2 * one_sided[k]:
                 t.fail("with ε = 1e-3 your errors are of order ε: that is the one-sided difference "
@@ -303,6 +349,10 @@ def _check_3_4c(t, gradient_check):
                        "accurate to order ε²")
             t.fail(f"with a correct backward and ε = 1e-3 your relative error for {k} is {e:.1e}, far above "
                    f"what central differences give at that step")
+        if central[k] > 1e-9 and e < central[k] / 10:
+            t.fail(f"with ε = 1e-3 your relative error for {k} is {e:.1e}, far below what central "
+                   f"differences give at that step: the step used is not the `epsilon` passed in",
+                   hint="Perturb each entry by the `epsilon` argument, not by a fixed number.")
     for bug in ("no_m", "transposed", "value", "stale"):
         net = network(bug)
         errors = run(net, 1e-6)
@@ -311,13 +361,22 @@ def _check_3_4c(t, gradient_check):
             if np.isclose(errors[k], rel[k], rtol=1e-3, atol=1e-6):
                 continue
             if np.isclose(errors[k], diff[k], rtol=1e-3, atol=1e-9):
-                t.fail("your errors are ‖g − g_num‖ without the denominator ‖g‖ + ‖g_num‖: the relative "
-                       "error is scale-free, so one threshold (1e-7 ok, 1e-3 a bug) works for any network")
-            t.fail(f"for a backward with a bug your relative error for {k} is {errors[k]:.3g}; it should be "
-                   f"‖g − g_num‖ / (‖g‖ + ‖g_num‖) of the backprop and numerical gradients")
-        t.check(max(errors.values()) > 1e-3, "a buggy backward should give relative errors above 1e-3")
-    t.note("a correct backward (ε = 1e-6 and 1e-3) and four buggy ones: no 1/m, transposed W, g instead "
-           "of g', a stale cache")
+                t.fail(f"for a backward with a bug ({_BUG_NAMES[bug]}) your errors are ‖g − g_num‖, without "
+                       f"the denominator ‖g‖ + ‖g_num‖", hint=_SCALE_FREE)
+            t.fail(f"for a backward with a bug ({_BUG_NAMES[bug]}) your relative error for {k} is "
+                   f"{errors[k]:.3g}, not the relative error of the backprop and numerical gradients")
+        t.check(max(errors.values()) > 1e-5, f"a backward with a bug ({_BUG_NAMES[bug]}) should give "
+                f"relative errors above 1e-5")
+
+    def doubled_dA(A, Y):                                # a loss whose dA is twice its true gradient
+        loss, dA = _bce(A, Y)
+        return loss, 2 * dA
+    errors = run(network(None), 1e-6, loss=doubled_dA)
+    t.check(max(errors.values()) > 1e-2, "with a loss whose dA is twice its true gradient, your "
+            "gradient_check reports agreement: it does not use the `loss` it is given",
+            hint="Both the backprop side and every loss evaluation must call the `loss` argument.")
+    t.note("a correct backward (ε = 1e-6 and 1e-3), four buggy ones (no 1/m, transposed W, g instead "
+           "of g', a stale cache) and a loss= argument")
 
 # %% ../../nbs/04_backprop.ipynb #626d4e7d
 _EXERCISES = {
@@ -328,11 +387,13 @@ _EXERCISES = {
         hints=(
             "Start at the loss: ∂L/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ), and the sigmoid's slope is ∂ŷ/∂z2 = "
             "ŷ(1 − ŷ). Multiply them and simplify before you write any code.",
-            "∂L/∂z2 = ŷ − y. Then z2 = W2 h + b2 gives ∂L/∂W2 = (ŷ − y) hᵀ (shape (1, n1)), ∂L/∂b2 = ŷ − y "
-            "and ∂L/∂h = W2ᵀ (ŷ − y) (shape (n1, 1)).",
-            "ReLU acts entry by entry with slope 1 where z1 > 0 and 0 elsewhere: dz1 = dh * (z1 > 0). "
-            "Then dW1 = dz1 @ x.T and db1 = dz1, the same pattern as layer 2.",
+            "z2 = W2 h + b2 is linear: ∂z2/∂W2,j = h_j, ∂z2/∂b2 = 1 and ∂z2/∂h_j = W2,j. Each gradient of "
+            "layer 2 is ∂L/∂z2 times one of these, arranged in the shape of its parameter. Layer 1 repeats "
+            "the pattern after the ReLU, whose slope is 1 where z1 > 0 and 0 elsewhere.",
+            "The whole answer: dz2 = y_hat − y; dW2 = dz2 @ h.T; db2 = dz2; dh = W2.T @ dz2; "
+            "dz1 = dh * (z1 > 0); dW1 = dz1 @ x.T; db1 = dz1.",
         ),
+        reveals=3,
         solution="The worked derivation, step by step, is the first dropdown after the exercise; the "
                  "solution code checks it against backward and finite differences, shows what a ReLU "
                  "unit that is off receives (nothing) and what cross-entropy does when the sigmoid "
@@ -342,16 +403,20 @@ _EXERCISES = {
         names=("NeuralNetwork", "compute_loss"),
         check=_check_3_4b,
         hints=(
-            "compute_loss: the loss is −Σ[Y log A + (1 − Y) log(1 − A)] / m, and dA is ∂ℓ/∂A for each "
-            "example, (A − Y) / (A(1 − A)), with no 1/m. In backward, every layer l does the same four "
-            "things, from l = L down to 1.",
-            "For layer l: dZ = dA * g'(Z[l]) with Z[l] = cache[f'Z{l}'] and g' the derivative of "
-            "self.activation(l) (nnbook.get_activation(name).derivative); dW = dZ @ A[l-1].T / m with "
-            "A[l-1] = cache[f'A{l-1}'].",
-            "db = np.sum(dZ, axis=1, keepdims=True) / m, one entry per unit; then dA = "
-            "self.parameters[f'W{l}'].T @ dZ is the dA of layer l − 1 for the next round of the loop. "
-            "Store grads[f'W{l}'] and grads[f'b{l}'].",
+            "Take one layer at a time, from l = L down to 1. Each layer turns the dA it receives into dZ, "
+            "then into dW and db, then into the dA of the layer below. After each step, compare the "
+            "array's shape with the shape its parameter or its Z has.",
+            "dZ uses the slope of layer l's own activation at Z[l] = cache[f'Z{l}']: "
+            "nnbook.get_activation(self.activation(l)).derivative. dW must have W[l]'s shape "
+            "(n_l, n_{l-1}): which product of dZ (n_l, m) and A[l-1] (n_{l-1}, m) gives it? "
+            "The 1/m enters dW and db only.",
+            "The whole loop body: dZ = dA * g.derivative(cache[f'Z{l}']); "
+            "grads[f'W{l}'] = dZ @ cache[f'A{l-1}'].T / m; "
+            "grads[f'b{l}'] = np.sum(dZ, axis=1, keepdims=True) / m; "
+            "dA = self.parameters[f'W{l}'].T @ dZ. And compute_loss returns "
+            "(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m, (A - Y) / (A * (1 - A))).",
         ),
+        reveals=3,
         solution="The reference solution is the teaching compute_loss and NeuralNetwork.backward that "
                  "follow the exercise on the page, with their agreement check against the package; the "
                  "dropdown after them checks the activation derivatives, a toy problem and the losses at "
@@ -363,12 +428,15 @@ _EXERCISES = {
         hints=(
             "Loop over the entries with `for i in np.ndindex(P.shape):`. P is the network's own array, "
             "so changing P[i] changes what network.forward computes.",
-            "Keep old = P[i]; set P[i] = old + epsilon and compute J_plus = loss(network.forward(X)[0], "
-            "Y)[0]; set P[i] = old − epsilon for J_minus; then restore P[i] = old. The central "
-            "difference divides by 2 * epsilon.",
-            "errors[name] = np.linalg.norm(g − numeric) / (np.linalg.norm(g) + np.linalg.norm(numeric)) "
-            "with g = grads[name]: the denominator makes it scale-free.",
+            "For each entry: remember its value, evaluate the loss at θ + ε and at θ − ε, then put the "
+            "old value back before the next entry. The two points are 2ε apart. The relative error "
+            "divides the distance between the two gradients by the sum of their sizes.",
+            "The whole inner loop: old = P[i]; P[i] = old + epsilon; J_plus = loss(network.forward(X)[0], "
+            "Y)[0]; P[i] = old - epsilon; J_minus = (the same); P[i] = old; numeric[i] = (J_plus - "
+            "J_minus) / (2 * epsilon). After it: errors[name] = np.linalg.norm(g - numeric) / "
+            "(np.linalg.norm(g) + np.linalg.norm(numeric)) with g = grads[name].",
         ),
+        reveals=3,
         solution="The reference solution is the teaching gradient_check after the exercise on the page, "
                  "with its agreement check against nnbook.gradient_check; the dropdown after it runs the "
                  "package's checker over every activation and loss and injects the common bugs into a "

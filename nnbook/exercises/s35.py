@@ -29,8 +29,30 @@ def _bce_run(sizes, seed, X, Y, learning_rate, epochs, step=None):
     return np.array(losses), np.array(accuracies), net.parameters
 
 
-def _diagnose_train(actual, expected, run):
-    """What a wrong loss history of Exercise 3.5a looks like: a typical bug, or None."""
+def _diagnose_step(step, expected, lr, what):
+    """(message, hint) for a wrong step of one array in update_parameters, or None."""
+    def near(x):
+        return np.allclose(x, expected, rtol=1e-6, atol=1e-9)
+    if np.allclose(step, 0):
+        return (f"{what} is zero: this array did not move while others did",
+                "Every array of the dict takes a step, the biases b1, b2, ... as well as the weights.")
+    if near(-step):
+        return (f"{what} points the wrong way: it moves uphill, along the gradient",
+                "Gradient descent moves each parameter against its gradient.")
+    if near(step / lr):
+        return (f"{what} is learning_rate times too large: the learning rate is applied twice",
+                "Scale the gradient by the learning rate once only.")
+    if near(step * lr):
+        return (f"{what} is the bare gradient: the learning rate is missing",
+                "The step is the gradient scaled by the learning rate.")
+    if near(step / 2):
+        return (f"{what} is twice too large: the step is taken twice",
+                "Each call moves each array once.")
+    return None
+
+
+def _diagnose_train(actual, expected, run, case):
+    """What a wrong loss history of Exercise 3.5a looks like: (message, hint) for a typical bug, or None."""
     losses_of = {}
 
     def like(step):
@@ -38,25 +60,42 @@ def _diagnose_train(actual, expected, run):
             losses_of[step] = run(step)[0]
         return np.allclose(actual, losses_of[step], rtol=1e-6, atol=1e-9)
 
-    lr = run.learning_rate
+    lr, m = run.learning_rate, run.m
     if np.allclose(actual, run(None)[1]):
-        return ("train returned the accuracy of every epoch, not the loss: append the loss that "
-                "compute_loss returns")
+        return (f"{case}: the values train returns are the accuracies of the epochs, not the losses",
+                "Record the loss value that compute_loss returns, once per epoch.")
+    if np.allclose(actual / m, expected, rtol=1e-5):
+        return (f"{case}: every loss is m = {m} times too large: the loss is a sum over the batch, "
+                f"not the mean",
+                "Binary cross-entropy here is the mean over the m examples.")
     if np.allclose(actual, actual[0]) and np.isclose(actual[0], expected[0]):
-        return ("the loss never changes: the parameters are not updated (is update_parameters called "
-                "with net.parameters, and does it change the arrays in place?)")
+        return (f"{case}: the loss never changes, so the parameters of net are never updated",
+                "The update must change the arrays that net.parameters holds, in every epoch.")
     if like(-lr):
-        return ("the loss rises: the update has the wrong sign (gradient descent subtracts: "
-                "P -= learning_rate * gradient)")
+        return (f"{case}: the loss rises, so the update goes uphill (wrong sign)",
+                "Gradient descent moves each parameter against its gradient.")
     if like(lr * lr):
-        return "every step is learning_rate² times the gradient: the learning rate is applied twice"
+        return (f"{case}: every step is learning_rate² times the gradient: the learning rate is "
+                f"applied twice", "Scale the gradients by the learning rate in one place only.")
     if like(2 * lr):
-        return ("every step is twice too large: the parameters are updated twice per epoch (in train "
-                "and again in update_parameters?)")
+        return (f"{case}: every step is twice too large: the parameters are updated twice per epoch",
+                "One update per epoch: look for a second one, in train or in update_parameters.")
+    if not np.isclose(lr, 0.01) and like(0.01):
+        return (f"{case}: the steps match a learning rate of 0.01, not the learning_rate argument "
+                f"({lr:g})", "train must pass its own learning_rate on to the update.")
     if np.allclose(actual[:-1], expected[1:]):
-        return ("the losses are one epoch late: append each loss before the update it drives (the first "
-                "entry is the loss of the untrained network)")
-    return None
+        return (f"{case}: the losses are one epoch late: each is recorded after its update",
+                "The first loss is the loss of the untrained network; record it before updating.")
+    wrong = ~np.isclose(actual, expected, rtol=1e-6, atol=1e-9)
+    first = int(np.argmax(wrong))
+    if first == 0:
+        return (f"{case}: the loss of epoch 0, before any update, is not the mean binary "
+                f"cross-entropy of the network's output",
+                "The loss is compute_loss of net.forward(X) against Y, for the parameters as they are.")
+    return (f"{case}: the losses agree up to epoch {first - 1} and differ from epoch {first} on, "
+            f"so the update differs",
+            "One step per epoch, of learning_rate times the gradients that backward returns for that "
+            "epoch's cache.")
 
 
 def _check_3_5a(t, train, update_parameters):
@@ -67,55 +106,64 @@ def _check_3_5a(t, train, update_parameters):
     before = {k: P.copy() for k, P in params.items()}
     arrays, grads_before = dict(params), {k: G.copy() for k, G in grads.items()}
     lr = 0.3
+    where = "update_parameters on W1 (3, 2), b1 (3, 1), W2 (1, 3), b2 (1, 1), learning rate 0.3"
     t.call(update_parameters, params, grads, lr, name="update_parameters", allow_none=True)
     t.check(isinstance(params, dict) and set(params) == set(shapes),
-            "update_parameters must keep the keys of `parameters` ('W1', 'b1', ...)")
+            f"{where}: the dict `parameters` lost or gained keys",
+            hint="Change the values of the arrays; keep the dict's keys as they are.")
     t.check(all(np.array_equal(grads[k], grads_before[k]) for k in grads),
-            "update_parameters changed the gradients: only the parameters change")
+            f"{where}: the gradients changed, but only the parameters may change",
+            hint="Compute each step in a new array rather than scaling the gradient in place.")
     if all(np.array_equal(np.asarray(params[k]), before[k]) for k in shapes):
-        t.fail("update_parameters left every parameter unchanged: the update is lost. `P = P - ...` "
-               "only rebinds a local name, and a new dict that you return is not the network's: "
-               "change the arrays themselves (parameters[key] -= ...)")
+        t.fail(f"{where}: every array of `parameters` still holds its old values, so the update is lost",
+               hint="Assigning to a local name, or returning a new dict, leaves the caller's dict as it "
+                    "was. Change the arrays that the dict holds.")
     for k in shapes:
-        t.close(before[k] - np.asarray(params[k], dtype=float), lr * grads[k],
-                f"the step of parameters['{k}'] (before minus after)",
-                factors={-1: "the update has the wrong sign: gradient descent subtracts "
-                             "(P -= learning_rate * gradient)",
-                         lr: "the learning rate is applied twice",
-                         1 / lr: "the step is the bare gradient: multiply it by learning_rate",
-                         2: "the step is taken twice"})
+        what = f"{where}: the step of parameters['{k}'] (before minus after)"
+        step = before[k] - np.asarray(params[k], dtype=float)
+        found = _diagnose_step(step, lr * grads[k], lr, what)
+        if found:
+            t.fail(*found)
+        t.close(step, lr * grads[k], what)
     t.check(all(params[k] is arrays[k] for k in shapes),
-            "update_parameters put new arrays into the dict: update the arrays in place "
-            "(parameters[key] -= ...), so that everything holding them sees the new values")
+            f"{where}: the values are right but the dict holds new arrays, so the update is not in place",
+            hint="Anything that holds the old arrays (the network, an optimizer) would not see the "
+                 "update. Modify each array itself.")
     t.note("one update of 4 random arrays, in place")
 
     for case, (sizes, m) in enumerate([([2, 4, 1], 8), ([3, 5, 2, 1], 12)]):
         X = t.rng.standard_normal((sizes[0], m))
         Y = np.tile([0.0, 1.0], m // 2)[None, t.rng.permutation(m)]
         epochs = 6
+        label = (f"train on a {sizes} network (ReLU hidden, sigmoid output), {m} examples, "
+                 f"learning rate {lr}, {epochs} epochs")
 
         def run(step, sizes=sizes, case=case, X=X, Y=Y):
             return _bce_run(sizes, case, X, Y, lr, epochs, step)
-        run.learning_rate = lr
+        run.learning_rate, run.m = lr, m
         net = NeuralNetwork(sizes, seed=case)
+        initial = {k: P.copy() for k, P in net.parameters.items()}
         result = t.call(train, net, X, Y, lr, epochs, name="train")
         try:
             losses = np.asarray(result, dtype=float)
         except (TypeError, ValueError):
-            t.fail(f"train should return a list of numbers, one loss per epoch; got {type(result).__name__}")
+            t.fail(f"{label}: train should return a list of numbers, one loss per epoch; got "
+                   f"{type(result).__name__}", hint="Collect one float per epoch in a list and return it.")
         if losses.ndim != 1:
-            t.fail(f"train should return one number per epoch, got an array of shape {losses.shape}: "
-                   f"did you append A or dA instead of the loss?")
+            t.fail(f"{label}: train should return one number per epoch, got an array of shape "
+                   f"{losses.shape}", hint="Record the scalar loss of each epoch, not the array A or dA.")
         if len(losses) != epochs:
-            t.fail(f"train returned {len(losses)} losses for {epochs} epochs: append exactly one loss "
-                   f"per epoch")
+            t.fail(f"{label}: train returned {len(losses)} losses for {epochs} epochs",
+                   hint="One loss per epoch: the loop runs `epochs` times and records once in each pass.")
         expected, _, expected_params = run(None)
-        t.close(losses, expected, "the loss history train returns",
-                factors={m: f"the losses are m = {m} times too large: the loss is the mean over the "
-                            f"batch, not the sum (forgot to average over the batch?)"},
-                diagnose=lambda a, e, run=run: _diagnose_train(a, e, run))
+        t.close(losses, expected, f"{label}: the loss history",
+                diagnose=lambda a, e, run=run, label=label: _diagnose_train(a, e, run, label))
+        if all(np.array_equal(net.parameters[k], initial[k]) for k in initial):
+            t.fail(f"{label}: the losses are right but net.parameters never changed: train updated "
+                   f"other arrays than the network's own",
+                   hint="Update the arrays in the dict of the network you were given, net.parameters.")
         for key, P in expected_params.items():
-            t.close(net.parameters[key], P, f"net.parameters['{key}'] after train")
+            t.close(net.parameters[key], P, f"{label}: net.parameters['{key}'] after train")
     t.note(f"train on 2 random networks ([2, 4, 1] and [3, 5, 2, 1]), {epochs} epochs each")
 
 # %% ../../nbs/05_mlp.ipynb #5166cb77
@@ -124,19 +172,24 @@ _EXERCISES = {
         title="Building a 2-layer neural network",
         names=("train", "update_parameters"),
         check=_check_3_5a,
-        hints=("update_parameters: loop over the keys of `parameters` and subtract learning_rate times "
-               "the gradient of the same key from each array, in place: parameters[key] -= "
-               "learning_rate * gradients[key]. It returns nothing.",
-               "train: in every epoch, the four steps in order: A, cache = net.forward(X); "
+        hints=("Work on one function at a time. update_parameters must change the arrays that the dict "
+               "holds: an augmented assignment such as `+=` or `-=` on an array changes it in place, while "
+               "`P = P - ...` builds a new array. train records the loss of each epoch before the update "
+               "that the loss drives.",
+               "Each epoch of train takes four steps: the forward pass gives A and the cache; compute_loss "
+               "gives the loss and dA; backward gives the gradients from dA and the cache; "
+               "update_parameters applies them to net.parameters. backward already averages over the "
+               "batch, so nothing is divided by m again.",
+               "The answer. update_parameters: for key in parameters: parameters[key] -= learning_rate * "
+               "gradients[key]. train, inside `for epoch in range(epochs)`: A, cache = net.forward(X); "
                "loss, dA = compute_loss(A, Y); losses.append(float(loss)); "
-               "gradients = net.backward(dA, cache).",
-               "Then update_parameters(net.parameters, gradients, learning_rate), and after the loop "
-               "return losses. The loss is recorded before the update, so losses[0] is the loss of the "
-               "untrained network; backward already averages over the batch, so do not divide again."),
-        solution=("The teaching update_parameters and train right after the exercise in §3.5.1 (The "
-                  "training loop) are the reference solution of the first task, checked against the "
-                  "package's train. The XOR test with [2, 4, 1] and the comparison of four architectures "
-                  "over 20 seeds are worked (folded) in the page's Exercises part.")),
+               "update_parameters(net.parameters, net.backward(dA, cache), learning_rate); "
+               "then return losses after the loop."),
+        reveals=3,
+        solution=("The reference update_parameters and train are folded right after the exercise in "
+                  "§3.5.1 (The training loop), followed by a check against the package's train. The XOR "
+                  "test with [2, 4, 1] and the comparison of four architectures over 20 seeds are worked, "
+                  "folded, in the page's Exercises part.")),
     "3.5b": dict(
         title="Experimenting with hidden layer sizes",
         names=(),

@@ -105,12 +105,15 @@ def _sgd_run(create_mini_batches, X, Y, batch_size, epochs, lr, seed, variant=No
 
 
 _SGD_BUGS = {
-    "sign": "the loss rises: the SGD step has the wrong sign (P -= learning_rate * gradient)",
-    "sum": "the epoch loss is the sum of the batch losses: divide epoch_loss by num_batches",
-    "last": "each epoch's loss is only its last batch's: add up batch_loss over the batches and "
-            "divide by num_batches",
-    "same order": "every epoch visits the batches in the same order: pass the generator rng (made "
-                  "once, before the epochs) to create_mini_batches, not the seed",
+    "sign": ("the losses rise: the parameters move with the gradient instead of against it",
+             "The SGD step subtracts learning_rate times the gradient."),
+    "sum": ("each epoch's loss is the sum of its batch losses, not their mean",
+            "The epoch's loss is the mean of the batch losses: count the batches."),
+    "last": ("each epoch's loss is only its last batch's loss, not the mean over its batches",
+             "Accumulate batch_loss over all the batches of the epoch, then average."),
+    "same order": ("every epoch visits the examples in the same order",
+                   "Make the generator once, before the epochs, and pass that generator (not the seed) to "
+                   "create_mini_batches: each call then draws a new permutation."),
 }
 
 
@@ -158,20 +161,38 @@ def _check_3_6a(t, create_mini_batches, train_sgd):
         t.check(losses.shape == (epochs_,), f"train_sgd should return {epochs_} losses for {epochs_} "
                                             f"epochs, got shape {losses.shape}")
         expected, params = _sgd_run(create_mini_batches, X, Y, b, epochs_, lr, seed)
+        case = f"(m = {m}, batch_size = {b}, {epochs_} epochs)"
+        start = NeuralNetwork([2, 5, 1], seed=0).parameters
+        if all(np.array_equal(np.asarray(net.parameters[k]), start[k]) for k in start):
+            t.fail(f"train_sgd left net.parameters unchanged {case}: the SGD step never reaches the "
+                   f"network's arrays",
+                   hint="Change each array of net.parameters in place; rebinding a local name to a new "
+                        "array leaves the network as it was.")
+        short_losses, short_params = _sgd_run(create_mini_batches, X, Y, b, epochs_ - 1, lr, seed)
+        if (np.allclose(losses[:-1], short_losses, rtol=1e-6, atol=1e-9)
+                and all(np.allclose(net.parameters[k], short_params[k], rtol=1e-6, atol=1e-12) for k in start)):
+            t.fail(f"train_sgd ran {epochs_ - 1} epochs when asked for {epochs_} {case}: the first "
+                   f"{epochs_ - 1} losses are right, and net.parameters are those after {epochs_ - 1} epochs",
+                   hint="Count the epochs of your loop: epochs=4 means 4 passes over the data (0, 1, 2, 3).")
+        if np.allclose(losses, losses[0], rtol=1e-12, atol=0):
+            t.fail(f"every epoch's loss is the same {case}, although net.parameters change: the loss "
+                   f"is not computed from the current parameters",
+                   hint="Run the forward pass inside the batch loop, on X_batch, after the previous "
+                        "update: a forward pass computed once and reused is stale.")
 
         def diagnose(actual, _, X=X, Y=Y, b=b, epochs_=epochs_, lr=lr, seed=seed):
-            for variant, message in _SGD_BUGS.items():
+            for variant, (message, hint) in _SGD_BUGS.items():
                 other = _sgd_run(create_mini_batches, X, Y, b, epochs_, lr, seed, variant)[0]
                 if np.allclose(actual, other, rtol=1e-6, atol=1e-9):
-                    return message
+                    return f"{message} {case}", hint
             return None
         n_batches = -(-m // b)
-        factors = {n_batches: "the epoch loss is the sum of the batch losses: divide by num_batches"} \
+        factors = {n_batches: "the epoch loss is the sum of the batch losses, not their mean"} \
             if n_batches > 1 else {}
-        t.close(losses, expected, f"the losses train_sgd returns (m = {m}, batch_size = {b})",
+        t.close(losses, expected, f"the list of losses train_sgd returns {case}",
                 factors=factors, diagnose=diagnose)
         for k, P in params.items():
-            t.close(net.parameters[k], P, f"net.parameters['{k}'] after train_sgd")
+            t.close(net.parameters[k], P, f"net.parameters['{k}'] after train_sgd {case}")
     t.note("train_sgd: full batch and 3 batches per epoch (a partial one), 4 epochs each")
 
 
@@ -198,16 +219,20 @@ def _adam_run(params, grad_seq, lr, b1, b2, eps, bug=None):
 
 
 _ADAM_BUGS = {
-    "no correction": "your steps are Adam's without the bias correction: divide m by (1 - beta1**t) and "
-                     "v by (1 - beta2**t) (m_hat, v_hat) and step with those",
-    "t0": "is t still 0 when you correct the bias? 1 - beta1**0 = 0, a division by zero: increment "
-          "self.t before the bias correction, so that the first step is t = 1",
-    "eps inside": "epsilon is inside the square root: divide by np.sqrt(v_hat) + epsilon",
-    "no square": "v must average the squared gradient: v = beta2 * v + (1 - beta2) * g**2",
-    "shared": "m and v must be kept per parameter (self.m[param_name], self.v[param_name]): yours seem "
-              "to be shared by all parameters",
-    "reset": "m and v start again from zero at every update: keep them in self.m and self.v between "
-             "calls (create them only for a parameter name not seen before)",
+    "no correction": ("your steps are Adam's without the bias correction",
+                      "The averages start at zero: divide each by one minus its beta to the power t before "
+                      "the step."),
+    "t0": ("your first step divides by zero: the bias correction runs with t = 0",
+           "The counter must already count the current update when the correction uses it."),
+    "eps inside": ("epsilon is added inside the square root, not to the square root",
+                   "Epsilon guards the division: it is added to the root of v_hat."),
+    "no square": ("v averages the gradient itself, not its square",
+                  "The second moment is the running average of the squared gradient."),
+    "shared": ("m and v are shared by all the parameters, not kept per parameter",
+               "Key the moments by the parameter's name, like `parameters`."),
+    "reset": ("m and v start again from zero at every update: the averages forget the past",
+              "Create a parameter's moments only the first time its name is seen, and keep them in self "
+              "between calls."),
 }
 
 
@@ -217,6 +242,7 @@ def _check_3_6b(t, AdamOptimizer):
               {"W1": (2, 3), "W2": (2, 3)}, 1e-3, 5),
              (dict(), (0.001, 0.9, 0.999, 1e-8), {"W1": (3, 2), "b1": (3, 1)}, 1.0, 4)]
     for kwargs, (lr, b1, b2, eps), shapes, scale, steps in cases:
+        setting = "custom hyperparameters" if kwargs else "default hyperparameters"
         opt = t.call(AdamOptimizer, name="AdamOptimizer", **kwargs)
         t.check(callable(getattr(opt, "update", None)),
                 "AdamOptimizer needs a method update(parameters, gradients)")
@@ -228,12 +254,12 @@ def _check_3_6b(t, AdamOptimizer):
         mine = []
 
         def diagnose(*_):
-            for bug, message in _ADAM_BUGS.items():
+            for bug, (message, hint) in _ADAM_BUGS.items():
                 other = _adam_run(start, grad_seq, lr, b1, b2, eps, bug)[:len(mine)]
                 if all(np.shape(o[k]) == a[k].shape
                        and np.allclose(a[k], o[k], rtol=1e-6, atol=1e-12, equal_nan=True)
                        for a, o in zip(mine, other) for k in shapes):
-                    return message
+                    return f"{message} (update {len(mine)}, {setting})", hint
             return None
         for step, grads in enumerate(grad_seq):
             before = {k: np.array(params[k], dtype=float) for k in shapes}
@@ -247,18 +273,25 @@ def _check_3_6b(t, AdamOptimizer):
                    for k in shapes}
             mine.append(now)
             if step == 0 and all(np.array_equal(now[k], before[k]) for k in shapes):
-                t.fail("update left every parameter unchanged: change the arrays in place "
-                       "(parameters[param_name] -= ...), so that the caller sees the new values")
+                t.fail(f"update 1 left every parameter unchanged ({setting}): the caller never sees the step",
+                       hint="Change the arrays of `parameters` in place (or store the new arrays in the "
+                            "dict); a local name bound to a new array is lost when update returns.")
             if not all(np.all(np.isfinite(now[k])) for k in shapes):
-                t.fail(diagnose() or f"after update {step + 1} the parameters contain NaN or infinity")
+                found = diagnose() or (f"after update {step + 1} the parameters contain NaN or infinity", None)
+                t.fail(*found)
             for k in shapes:
                 expected = (reference[step - 1][k] if step else start[k]) - reference[step][k]
                 t.close(before[k] - now[k], expected, f"the step of parameters['{k}'] at update {step + 1}",
                         rtol=1e-6, atol=1e-12, diagnose=diagnose,
                         factors={lr: "the learning rate is applied twice",
                                  1 / lr: "the step is not multiplied by the learning rate"})
+        t.check(getattr(opt, "learning_rate", None) == lr,
+                f"the optimizer should keep its rate in the attribute learning_rate ({setting}); "
+                f"nnbook's trainers and schedules read and set it",
+                hint="Store the constructor's learning_rate as self.learning_rate and step with it.")
         t.check(getattr(opt, "t", None) == steps,
-                f"self.t should count the updates: {steps} after {steps} updates")
+                f"self.t should count the updates: it is {getattr(opt, 't', None)!r} after {steps} updates "
+                f"({setting})")
     t.note("2 optimizers (default and custom hyperparameters), 4-5 updates of 2 parameters each, "
            "gradients from 1e-5 to 100")
 
@@ -277,12 +310,15 @@ def _values(t, fn, name, lr0, epochs, **kwargs):
 
 def _match(candidates):
     def diagnose(actual, _):
-        for values, message in candidates:
+        for values, message, hint in candidates:
             with np.errstate(all="ignore"):
                 if np.allclose(actual, values, rtol=1e-9, atol=1e-15):
-                    return message
+                    return message, hint
         return None
     return diagnose
+
+
+_COUNT_FROM_0 = "Epochs count from 0: the first drop comes at epoch == epochs_drop."
 
 
 def _check_3_6d(t, step_decay, exponential_decay):
@@ -292,32 +328,32 @@ def _check_3_6d(t, step_decay, exponential_decay):
                              (1.0, dict(drop=0.9, epochs_drop=1), 0.9, 1)]:
         got = _values(t, step_decay, "step_decay", lr0, e.tolist(), **kw)
         with np.errstate(all="ignore"):
-            bugs = [(lr0 * drop ** ((e + 1) // T), "the rate drops one epoch early: epochs count from 0, "
-                     "so the first drop comes at epoch == epochs_drop (epoch // epochs_drop)"),
-                    (lr0 * drop ** ((e - 1) // T), "the rate drops one epoch late: epochs count from 0, "
-                     "so the first drop comes at epoch == epochs_drop (epoch // epochs_drop)"),
-                    (lr0 * drop ** (e // T + 1), "at epoch 0 the rate must be initial_lr itself: the number "
-                     "of drops so far is epoch // epochs_drop"),
-                    (lr0 * drop ** (e / T), "the rate decays smoothly: use integer division "
-                     "(epoch // epochs_drop), so that it stays constant for epochs_drop epochs and then "
-                     "drops"),
-                    (lr0 * drop * (e // T), "drop must be raised to the power of the number of drops "
-                     "(drop ** (epoch // epochs_drop)), not multiplied by it"),
-                    (lr0 * drop ** e, "the rate drops every epoch: it should drop once every epochs_drop "
-                     "epochs")]
+            bugs = [(lr0 * drop ** ((e + 1) // T), "the rate drops one epoch early", _COUNT_FROM_0),
+                    (lr0 * drop ** ((e - 1) // T), "the rate drops one epoch late", _COUNT_FROM_0),
+                    (lr0 * drop ** (e // T + 1), "at epoch 0 the rate is not initial_lr: it has already "
+                     "dropped once", "No drop has happened yet at epoch 0."),
+                    (lr0 * drop ** (e / T), "the rate decays smoothly instead of in steps",
+                     "The number of drops so far is a whole number: it stays the same for epochs_drop "
+                     "epochs."),
+                    (lr0 * drop * (e // T), "the rate grows linearly with the number of drops instead of "
+                     "falling geometrically", "Each drop multiplies the rate by drop once more."),
+                    (lr0 * drop ** e, "the rate drops every epoch, not once every epochs_drop epochs",
+                     "Count the drops that have happened by this epoch.")]
         t.close(got, lr0 * drop ** (e // T), f"step_decay's rates for epochs 0-30 ({kw or 'defaults'})",
                 rtol=1e-9, atol=1e-15, diagnose=_match(bugs))
     for lr0, kw, r in [(0.1, {}, 0.95), (0.5, dict(decay_rate=0.8), 0.8)]:
         got = _values(t, exponential_decay, "exponential_decay", lr0, e.tolist(), **kw)
-        bugs = [(lr0 * np.exp(-r * e), "wrong base: decay_rate is the factor applied per epoch "
-                 "(initial_lr * decay_rate ** epoch), not the k of exp(-k * epoch)"),
-                (lr0 * np.exp(-(1 - r) * e), "wrong base: the rate is initial_lr * decay_rate ** epoch "
-                 "(decay_rate = exp(-k)), not exp(-(1 - decay_rate) * epoch)"),
-                (lr0 * (1 - r) ** e, "decay_rate is the factor kept per epoch (0.95 keeps 95%), not the "
-                 "fraction removed"),
-                (lr0 * r ** (e + 1), "at epoch 0 the rate must be initial_lr itself: decay_rate ** epoch, "
-                 "with epochs counted from 0"),
-                (lr0 * r * e, "decay_rate must be raised to the power epoch, not multiplied by it")]
+        bugs = [(lr0 * np.exp(-r * e), "the rate follows exp(-decay_rate * epoch): decay_rate is used as "
+                 "the k of exp(-k t)", "decay_rate is the factor kept per epoch, r = exp(-k)."),
+                (lr0 * np.exp(-(1 - r) * e), "the rate follows exp(-(1 - decay_rate) * epoch), close to "
+                 "but not the same curve", "decay_rate is the factor kept per epoch: apply it once per "
+                 "epoch, exactly."),
+                (lr0 * (1 - r) ** e, "the rate loses decay_rate per epoch instead of keeping it",
+                 "decay_rate is the factor kept (0.95 keeps 95 %), not the fraction removed."),
+                (lr0 * r ** (e + 1), "at epoch 0 the rate is not initial_lr: it has already decayed once",
+                 "No decay has happened yet at epoch 0."),
+                (lr0 * r * e, "the rate grows linearly with the epoch instead of falling geometrically",
+                 "Each epoch multiplies the rate by decay_rate once more.")]
         t.close(got, lr0 * r ** e, f"exponential_decay's rates for epochs 0-30 ({kw or 'defaults'})",
                 rtol=1e-9, atol=1e-15, diagnose=_match(bugs))
     t.note("epochs 0-30: step decay with 3 settings (epochs_drop = 10, 4, 1), exponential decay with 2")
@@ -328,9 +364,9 @@ _EXERCISES = {
         title="Implementing SGD from scratch",
         names=("create_mini_batches", "train_sgd"),
         check=_check_3_6a,
-        hints=("create_mini_batches: draw one permutation of the m column indices, "
-               "perm = np.random.default_rng(seed).permutation(m), and use it for both X and Y, so that "
-               "every example keeps its target.",
+        hints=("create_mini_batches: shuffle the column indices, not the arrays. One permutation of the "
+               "m indices, from np.random.default_rng(seed), serves X and Y alike, so that every example "
+               "keeps its target.",
                "Walk through perm in steps of batch_size: for start in range(0, m, batch_size): "
                "idx = perm[start:start + batch_size]; yield X[:, idx], Y[:, idx]. range(0, m, batch_size) "
                "includes the last, shorter batch; examples are columns, hence X[:, idx].",
@@ -338,7 +374,8 @@ _EXERCISES = {
                "batch_loss, dA = compute_loss(A, Y_batch); gradients = net.backward(dA, cache); then "
                "for key, P in net.parameters.items(): P -= learning_rate * gradients[key]. Pass rng (made "
                "once, before the epochs) to create_mini_batches, so that every epoch has a new order."),
-        solution=("The teaching create_mini_batches and train_sgd right after the exercise in §3.6.1 are "
+        reveals=2,
+        solution=("The teaching create_mini_batches and train_sgd, folded right after the exercise in §3.6.1, are "
                   "the reference solution, checked against nnbook.create_mini_batches and "
                   "net.train_minibatch with nnbook.SGD. The comparison of batch sizes 1, 32, 64 and 1000 "
                   "(loss per epoch and per second, time per epoch) and the analysis are worked (folded) "
@@ -347,16 +384,17 @@ _EXERCISES = {
         title="Implementing the Adam optimizer",
         names=("AdamOptimizer",),
         check=_check_3_6b,
-        hints=("In update, after self.t += 1 and the zeros for a new name, let g = gradients[param_name] "
-               "and update the two averages, stored back in self.m[param_name] and self.v[param_name]: "
-               "m = beta1 * m + (1 - beta1) * g and v = beta2 * v + (1 - beta2) * g**2.",
-               "The bias correction uses the step count after the increment (the first step is t = 1): "
-               "m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t). Without it the first steps are "
-               "about three times too long.",
-               "The step: parameters[param_name] -= self.lr * m_hat / (np.sqrt(v_hat) + self.epsilon), "
-               "with epsilon outside the square root. On the first update every parameter moves by "
-               "about lr against the sign of its gradient."),
-        solution=("The teaching AdamOptimizer right after the exercise in §3.6.3 is the reference solution, "
+        hints=("Per update, in this order: increment self.t; then, for every parameter, update its first "
+               "moment, its second moment (of the squared gradient), correct both for their zero start "
+               "with the current t, and step. Keep m and v per parameter name, between calls.",
+               "In update, with g = gradients[param_name]: self.m[param_name] = beta1 * m + (1 - beta1) * g, "
+               "self.v[param_name] = beta2 * v + (1 - beta2) * g**2, m_hat = m / (1 - beta1**t), "
+               "v_hat = v / (1 - beta2**t), with t the count after the increment.",
+               "The step: parameters[param_name] -= self.learning_rate * m_hat / (np.sqrt(v_hat) + "
+               "self.epsilon), with epsilon outside the square root. On the first update every parameter "
+               "moves by about learning_rate against the sign of its gradient."),
+        reveals=2,
+        solution=("The teaching AdamOptimizer, folded right after the exercise in §3.6.3, is the reference solution, "
                   "checked against nnbook.AdamOptimizer. The comparison of SGD, momentum and Adam on the "
                   "spiral and on three 2-D landscapes (a narrow valley, a saddle point, Rosenbrock's "
                   "function) is worked (folded) in the page's Exercises part.")),
@@ -382,14 +420,16 @@ _EXERCISES = {
         title="Learning-rate scheduling",
         names=("step_decay", "exponential_decay"),
         check=_check_3_6d,
-        hints=("Epochs count from 0, and at epoch 0 both schedules return initial_lr.",
+        hints=("Epochs count from 0, and at epoch 0 both schedules return initial_lr. step_decay is a "
+               "staircase: count how many drops have happened by this epoch.",
                "step_decay: the number of drops so far is epoch // epochs_drop (integer division: 0 for "
                "epochs 0 to epochs_drop - 1, then 1, ...); the rate is initial_lr * drop ** (that number).",
                "exponential_decay: initial_lr * decay_rate ** epoch; decay_rate is the factor kept per "
                "epoch (0.95 keeps 95%). To train with a schedule, set optimizer.learning_rate = "
                "schedule(initial_lr, epoch) at the start of every epoch (nnbook's train_minibatch does "
                "this with schedule=...)."),
-        solution=("The teaching step_decay and exponential_decay right after the exercise in §3.6.5 are the "
+        reveals=2,
+        solution=("The teaching step_decay and exponential_decay, folded right after the exercise in §3.6.5, are the "
                   "reference solution, checked against nnbook's schedules. Training with a schedule and "
                   "the comparison of a constant rate, step decay and exponential decay on MNIST, from a "
                   "moderate and an aggressive initial rate, are worked (folded) in the page's Exercises "

@@ -33,12 +33,13 @@ class _ScriptedNet:
         labels = self.Y_val.argmax(axis=0) if m == self.m_val else np.zeros(m, int)
         if m == self.m_val:
             if training:
-                raise _mnist_failed("measure the validation accuracy in inference mode: "
-                                    "net.forward(X_val), not net.forward(X_val, training=True)")
+                raise _mnist_failed("the validation accuracy was measured in training mode "
+                                    "(training=True)", hint="Measure it in inference mode, as "
+                                                             "predictions are made.")
             epochs = float(self.parameters["W1"].flat[0])
             if epochs != int(epochs):
-                raise _mnist_failed(f"the validation accuracy was measured after {epochs:g} epochs: "
-                                    f"measure it after each full epoch (every batch of the training set)")
+                raise _mnist_failed(f"the validation accuracy was measured after {epochs:g} epochs",
+                                    hint="Measure it once per epoch, after every batch of the epoch.")
             self.val_calls += 1
             e = min(int(epochs), len(self.script))
             n_right = int(round(self.script[e - 1] * m)) if e >= 1 else 0
@@ -55,9 +56,9 @@ class _ScriptedNet:
         return self.forward(X)[0].argmax(axis=0)
 
 
-def _mnist_failed(message):
+def _mnist_failed(message, hint=None):
     from nnbook.exercises.core import _Failed
-    return _Failed(message)
+    return _Failed(message, hint)
 
 
 def _early_stopping_run(script, epochs, patience, ties=False):
@@ -81,7 +82,9 @@ def _check_one_hot_accuracy(t, one_hot, accuracy):
     expected[labels, np.arange(37)] = 1
     got = t.array(Y, "one_hot(labels, 7)", finite=False)
     if got.shape == (6, 37):
-        t.fail("one_hot(labels, 7) has 6 rows: use n_classes rows, even when a class does not occur in labels")
+        t.fail("one_hot(labels, 7) has 6 rows for labels in which class 6 never occurs: the matrix must "
+               "have n_classes rows", hint="How many rows does the matrix need when the largest label is "
+                                         "smaller than n_classes - 1?")
     t.close(got, expected, "one_hot(labels, 7)")
     for _ in range(3):
         k, m = 5, 40
@@ -97,13 +100,14 @@ def _check_one_hot_accuracy(t, one_hot, accuracy):
 
         def diagnose(actual, expected):
             if np.isclose(actual, rows) and not np.isclose(rows, exp):
-                return ("accuracy took the argmax along axis 1; the classes are along axis 0 "
-                        "(examples in columns)")
+                return ("accuracy(Y, A) on a (5, 40) case compared the argmax of each row, not of each column",
+                        "The examples are the columns of A and Y: along which axis do the classes run?")
             if np.isclose(actual, 1 - exp):
-                return "accuracy returned the error rate (wrong predictions), not the fraction of right ones"
+                return ("accuracy(Y, A) returned the share of wrong predictions (the error rate)",
+                        "Count the columns where the predicted class equals the true one.")
             return None
-        t.close(float(acc), exp, "accuracy(Y, A)", factors={100: "return a fraction in [0, 1], not a percentage",
-                                                             m: "divide the count of right answers by the number of examples m"},
+        t.close(float(acc), exp, "accuracy(Y, A)", factors={100: "it should be a fraction in [0, 1], not a percentage",
+                                                             m: "it should be the share of right answers, not their count"},
                 diagnose=diagnose)
     t.note("one_hot with an absent class, accuracy on 3 random cases")
 
@@ -124,47 +128,51 @@ def _check_early_stopping(t, fit_early_stopping):
                           batch_size=16, patience=patience, seed=0, name="fit_early_stopping")
         run = net.seen / m
         if net.seen == 0:
-            t.fail("fit_early_stopping never called net.train_step: train on every mini-batch of "
-                   "every epoch")
+            t.fail(f"fit_early_stopping (epochs={epochs}, patience={patience}) never called net.train_step",
+                   hint="Each epoch trains on every mini-batch that nnbook.create_mini_batches yields.")
         if run != int(run):
-            t.fail(f"the loop trained on {net.seen} examples, which is not a whole number of epochs of {m}: "
-                   f"every epoch trains on every example once (all batches of create_mini_batches)")
+            t.fail(f"the loop trained on {net.seen} examples, which is not a whole number of epochs of {m} "
+                   f"examples", hint="Every epoch trains once on every batch of the training set.")
         run = int(run)
-        accs = t.array(val_accs, "the returned validation accuracies", ndim=1)
+        accs = t.array(val_accs, "the list of validation accuracies returned", ndim=1)
         if len(accs) != run:
-            t.fail(f"fit_early_stopping returned {len(accs)} accuracies for {run} epochs run: return the "
-                   f"validation accuracy of every epoch run")
-        t.close(accs, script[:run], "the returned validation accuracies",
-                factors={100: "return fractions in [0, 1], not percentages"},
-                diagnose=lambda a, e: ("the returned accuracies are not the validation accuracies: measure "
-                                       "accuracy(Y_val, net.forward(X_val)[0]) after each epoch"))
+            t.fail(f"fit_early_stopping returned {len(accs)} accuracies for {run} epochs run "
+                   f"(epochs={epochs}, patience={patience})",
+                   hint="Append one validation accuracy per epoch, including the last one run.")
+        t.close(accs, script[:run], "the list of validation accuracies returned",
+                factors={100: "they should be fractions in [0, 1], not percentages"},
+                diagnose=lambda a, e: (f"the accuracies returned (epochs={epochs}, patience={patience}) are not "
+                                       f"the network's accuracies on the validation set",
+                                       "After each epoch, measure the accuracy on X_val and Y_val."))
         exp_run, exp_best = _early_stopping_run(script, epochs, patience)
         if run != exp_run:
+            case = f"(epochs={epochs}, patience={patience}, validation accuracies {script[:epochs]})"
             if run == min(epochs, len(script)) and exp_run < run:
-                t.fail(f"the loop never stopped early (patience={patience}): count the epochs without "
-                       f"improvement and stop when the count reaches patience")
+                t.fail(f"the loop never stopped early {case}",
+                       hint="Count the epochs in a row without improvement; stop when the count reaches patience.")
             if (run, None) == (_early_stopping_run(script, epochs, patience, ties=True)[0], None):
-                t.fail("an epoch that only equals the best accuracy so far counted as an improvement: "
-                       "a new best must be strictly better (>)")
+                t.fail(f"an epoch that only equals the best accuracy so far counted as an improvement {case}",
+                       hint="A new best must be strictly better than every earlier accuracy.")
             if run == _early_stopping_run(script, epochs, 1)[0]:
-                t.fail("the loop stopped at the first epoch without improvement: wait for `patience` "
-                       "epochs in a row without improvement")
+                t.fail(f"the loop stopped at the first epoch without improvement {case}",
+                       hint="Stop only after `patience` epochs in a row without improvement.")
             if run == _early_stopping_run(script, epochs, patience + 1)[0]:
-                t.fail(f"the loop ran one epoch too many: stop as soon as {patience} epochs in a row "
-                       f"brought no improvement (patience={patience})")
+                t.fail(f"the loop ran one epoch too many {case}",
+                       hint=f"Stop as soon as {patience} epochs in a row brought no improvement.")
             if run == _early_stopping_run(script, epochs, patience - 1)[0]:
-                t.fail(f"the loop stopped one epoch too early: allow {patience} epochs without "
-                       f"improvement before stopping (patience={patience})")
-            t.fail(f"with patience={patience} the loop should have run {exp_run} epochs, it ran {run}: "
-                   f"reset the count of epochs without improvement whenever the accuracy improves")
+                t.fail(f"the loop stopped one epoch too early {case}",
+                       hint=f"Allow {patience} epochs without improvement before stopping.")
+            t.fail(f"the loop ran {run} epochs; it should have stopped after epoch {exp_run} {case}",
+                   hint="Does the count of epochs without improvement start again at each new best?")
         kept = float(net.parameters["W1"].flat[0])
         if kept != exp_best:
             if kept == run:
                 t.fail(f"the network ends with the parameters of its last epoch ({run}), not of its best one "
-                       f"({exp_best}): copy them (P.copy(), new arrays) at each new best and put them back "
-                       f"into net.parameters at the end")
+                       f"({exp_best}), with patience={patience}",
+                       hint="Save copies (new arrays) of the parameters at each new best, and write them back "
+                            "into the network's own arrays at the end.")
             t.fail(f"the network ends with the parameters of epoch {kept:g}; the best validation accuracy "
-                   f"was at epoch {exp_best}")
+                   f"was at epoch {exp_best} (patience={patience})")
     t.note("3 scripted runs (ties, late improvement, no stop)")
     # a real network on three separable blobs: it must learn and keep its best weights
     from nnbook.network import NeuralNetwork
@@ -178,12 +186,14 @@ def _check_early_stopping(t, fit_early_stopping):
     net = NeuralNetwork([4, 16, 3], output_activation="softmax", seed=0)
     accs = t.call(fit_early_stopping, net, AdamOptimizer(0.02), Xr[:, :300], Yr[:, :300], Xr[:, 300:],
                   Yr[:, 300:], epochs=15, batch_size=32, patience=3, seed=0, name="fit_early_stopping")
-    accs = t.array(accs, "the returned validation accuracies", ndim=1)
+    accs = t.array(accs, "the list of validation accuracies returned", ndim=1)
     final = float(np.mean(net.forward(Xr[:, 300:])[0].argmax(axis=0) == labels[300:]))
-    t.check(max(accs) > 0.8, f"on three well-separated clusters the best validation accuracy was only "
-                             f"{max(accs):.2f}: does the loop call net.train_step on every batch?")
-    t.check(np.isclose(final, max(accs)), f"after training, the network's validation accuracy is {final:.3f} "
-            f"but the best epoch had {max(accs):.3f}: put the best parameters back at the end")
+    t.check(max(accs) > 0.8, f"a [4, 16, 3] ReLU network on three well-separated clusters reached a best "
+                             f"validation accuracy of only {max(accs):.2f}",
+            hint="Does the loop call net.train_step on every batch of every epoch?")
+    t.check(np.isclose(final, max(accs)), f"after training a [4, 16, 3] network, its validation accuracy is "
+            f"{final:.3f} but the best epoch had {max(accs):.3f}",
+            hint="Are the best parameters put back into the network at the end?")
     t.note("a real network on 3 clusters")
 
 
@@ -210,43 +220,48 @@ def _check_3_7c(t, l2_penalty, l2_gradients, dropout_forward, dropout_backward):
 
     def diag_pen(actual, expected):
         if np.isclose(actual, lam / 2 * with_b) or np.isclose(actual, lam * with_b):
-            return "l2_penalty includes the biases: L2 penalises the weights W only"
+            return ("l2_penalty on a [4, 3, 2] network includes the biases",
+                    "L2 penalises the weight matrices only: which keys of the dict are weights?")
         if np.isclose(actual, lam / 2 * norms) or np.isclose(actual, lam * norms):
-            return "l2_penalty needs the squared norms, the sum of W ** 2 (not np.linalg.norm(W))"
+            return ("l2_penalty on a [4, 3, 2] network sums the norms of the weight matrices, not their "
+                    "squares", "The penalty uses the squared Frobenius norm: the sum of every entry squared.")
         return None
     t.close(float(pen), lam / 2 * weights, "l2_penalty(parameters, 0.3)",
-            factors={2: "the penalty is lam / 2 times the sum of squares (the 1/2 makes its gradient exactly lam * W)"},
+            factors={2: "the penalty is lam / 2 times the sum of squares, whose gradient is exactly lam * W"},
             diagnose=diag_pen)
     grads = {k: t.rng.standard_normal(P.shape) for k, P in params.items()}
     before = {k: G.copy() for k, G in grads.items()}
     pbefore = {k: P.copy() for k, P in params.items()}
     new = t.call(l2_gradients, grads, params, lam, name="l2_gradients")
     t.check(all(np.array_equal(params[k], pbefore[k]) for k in params),
-            "l2_gradients changed the parameters: it only computes gradients (the optimizer updates W)")
+            "l2_gradients changed the parameters", hint="It only computes gradients: the optimizer updates W.")
     t.check(isinstance(new, dict) and set(new) == set(grads),
             f"l2_gradients should return a dict with the keys of grads ({', '.join(grads)})")
     t.check(all(np.array_equal(grads[k], before[k]) for k in grads),
-            "l2_gradients changed the arrays of grads in place: return a new dict of new arrays")
+            "l2_gradients changed the arrays of grads in place",
+            hint="Build a new dict whose arrays are new results, such as a sum, not an in-place +=.")
     for k in grads:
         if k.startswith("b"):
             got = t.array(new[k], f"the gradient {k}", shape=grads[k].shape)
             if np.allclose(got, grads[k] + lam * params[k]):
-                t.fail(f"the gradient {k} got lam * {k} added: L2 penalises the weights only, leave the "
-                       f"bias gradients unchanged")
+                t.fail(f"the gradient {k} of a [4, 3, 2] network got lam * {k} added",
+                       hint="L2 penalises the weights only: the bias gradients stay as they are.")
             t.close(got, grads[k], f"the gradient {k} (a bias: unchanged by L2)")
             continue
         G, W = grads[k], params[k]
 
         def diag(actual, expected, G=G, W=W, k=k):
             if np.allclose(actual, G - lam * W):
-                return f"the gradient {k}: add lam * W to the backprop gradient, do not subtract it"
+                return (f"the gradient {k} has lam * W subtracted", "The penalty's gradient adds to the "
+                        "backprop gradient: what is the sign of the derivative of lam / 2 * W ** 2?")
             if np.allclose(actual, lam * W):
-                return f"the gradient {k} lost its backprop part: return grads[{k!r}] + lam * W"
+                return (f"the gradient {k} is lam * W alone: its backprop part is lost",
+                        "The new gradient is the backprop gradient plus the penalty's gradient.")
             if np.allclose(actual, G + 2 * lam * W):
-                return (f"the gradient {k} has 2 * lam * W: with the penalty lam / 2 * sum(W ** 2) its "
-                        f"gradient is lam * W")
+                return (f"the gradient {k} has 2 * lam * W added",
+                        "Differentiate lam / 2 * W ** 2: the 1/2 cancels the 2.")
             if np.allclose(actual, G):
-                return f"the gradient {k} is unchanged: add lam * {k} to every weight gradient"
+                return (f"the gradient {k} is unchanged", "Every weight gradient gets the penalty's gradient.")
             return None
         t.close(new[k], G + lam * W, f"the gradient {k}", diagnose=diag)
     t.note("L2 penalty and gradients on a random [4, 3, 2] network")
@@ -254,49 +269,56 @@ def _check_3_7c(t, l2_penalty, l2_gradients, dropout_forward, dropout_backward):
     keep = 0.8
     A = t.rng.random((300, 400)) + 0.5
     out = t.call(dropout_forward, A, keep, np.random.default_rng(3), name="dropout_forward")
-    t.check(isinstance(out, tuple) and len(out) == 2, "dropout_forward should return a pair (A * D, D)")
+    t.check(isinstance(out, tuple) and len(out) == 2, "dropout_forward should return a pair: the masked "
+            "activations and the mask D")
     A_drop, D = out
     D = t.array(D, "the mask D", shape=A.shape)
-    A_drop = t.array(A_drop, "the masked activations", shape=A.shape)
+    A_drop = t.array(A_drop, "the masked activation matrix", shape=A.shape)
     values = np.unique(np.round(D, 9))
     if set(values) <= {0.0, 1.0}:
-        t.fail("the mask D holds only 0 and 1: scale the kept units by 1 / keep_prob (inverted dropout keeps "
-               "the expected activation unchanged)")
+        t.fail(f"the mask D holds only 0 and 1 (keep_prob = {keep})",
+               hint="Inverted dropout scales the kept units so that the expected activation is unchanged.")
     if np.allclose(values, [0, keep]) or np.isclose(values.max(), keep):
-        t.fail("the kept units are multiplied by keep_prob: inverted dropout divides by keep_prob")
+        t.fail(f"the mask D holds keep_prob = {keep} for the kept units",
+               hint="Inverted dropout divides the kept units by keep_prob.")
     t.check(len(values) == 2 and values[0] == 0 and np.isclose(values[1], 1 / keep),
             "the mask D should hold only 0 and 1 / keep_prob")
     kept = float(np.mean(D > 0))
     if abs(kept - (1 - keep)) < 0.01:
-        t.fail(f"about {kept:.0%} of the units were kept with keep_prob = {keep}: a unit is kept when "
-               f"its uniform draw is below keep_prob")
+        t.fail(f"about {kept:.0%} of the units were kept with keep_prob = {keep}",
+               hint="A unit is kept when its uniform draw is below keep_prob.")
     t.check(abs(kept - keep) < 0.01, f"{kept:.1%} of the units were kept with keep_prob = {keep}")
-    t.close(A_drop, A * D, "the masked activations (A * D)")
+    t.close(A_drop, A * D, "the masked activation matrix")
     again = t.call(dropout_forward, A, keep, np.random.default_rng(3), name="dropout_forward")
     other = t.call(dropout_forward, A, keep, np.random.default_rng(4), name="dropout_forward")
     t.check(np.array_equal(np.asarray(again[1]), D) and not np.array_equal(np.asarray(other[1]), D),
-            "draw the mask from the generator `rng` you are given (rng.random(A.shape)), not from np.random")
+            "the mask does not come from the generator rng passed in (the same seed gave another mask, or "
+            "another seed the same one)", hint="Draw the uniform numbers with rng.random(A.shape).")
     test = t.call(dropout_forward, A, keep, np.random.default_rng(3), training=False, name="dropout_forward")
     t.check(isinstance(test, tuple) and len(test) == 2, "dropout_forward(..., training=False) should return (A, None)")
-    A_test = t.array(test[0], "the activations at inference (training=False)", shape=A.shape)
+    A_test = t.array(test[0], "the activation matrix returned at inference (training=False)", shape=A.shape)
     if np.allclose(A_test, keep * A):
-        t.fail("at inference the activations are multiplied by keep_prob: that is the original dropout; "
-               "inverted dropout already scaled during training, so at test time A passes unchanged")
+        t.fail("at inference (training=False) the activations are multiplied by keep_prob",
+               hint="That is the original dropout. Inverted dropout already scaled during training.")
     if not np.allclose(A_test, A):
-        t.fail("at inference (training=False) dropout must do nothing: return A unchanged, no mask")
+        t.fail("at inference (training=False) dropout changed the activations",
+               hint="At inference dropout does nothing and draws no mask.")
+    t.check(test[1] is None, "at inference (training=False) the mask returned is not None",
+            hint="At inference there is no mask.")
     # dropout backward
     dA = t.rng.standard_normal(A.shape)
     dA_in = t.call(dropout_backward, dA, D, name="dropout_backward")
 
     def diag_back(actual, expected):
         if np.allclose(actual, dA):
-            return "dropout_backward returned dA unchanged: the gradient goes through the same mask D"
+            return ("dropout_backward returned dA unchanged",
+                    "The dropped units took no part in the output: their gradient is 0.")
         if np.allclose(actual, dA * (D > 0)):
-            return ("dropout_backward forgot the 1 / keep_prob: multiply by the mask D itself, which "
-                    "already holds it")
+            return ("dropout_backward zeroes the dropped units but leaves out the 1 / keep_prob scaling",
+                    "The kept units were scaled in the forward pass; the mask D already holds that scale.")
         if np.any((actual != 0) != (D != 0)):
-            return ("dropout_backward uses a different mask than the forward pass (a new random mask?): "
-                    "multiply dA by the mask D the forward pass returned")
+            return ("dropout_backward zeroes other units than the mask D of the forward pass",
+                    "Use the mask the forward pass returned, never a new random one.")
         return None
     t.close(dA_in, dA * D, "dropout_backward(dA, D)", diagnose=diag_back)
     t.note("dropout: mask values, keep rate, reproducible from rng, inference, backward with the same mask")
@@ -307,15 +329,19 @@ _EXERCISES = {
         title="A complete MNIST digit classifier",
         names=("one_hot", "accuracy", "fit_early_stopping"),
         check=_check_3_7a,
-        hints=("one_hot: start from np.zeros((n_classes, m)) and set one entry per column; NumPy's fancy "
-               "indexing Y[labels, np.arange(m)] = 1 does all columns at once. accuracy: the predicted class "
-               "of a column is A.argmax(axis=0), the true one Y.argmax(axis=0).",
-               "fit_early_stopping: keep a counter `wait` of epochs without improvement. After each epoch, "
-               "append accuracy(Y_val, net.forward(X_val)[0]); if it is strictly greater than every earlier "
-               "value, store {k: P.copy() for k, P in net.parameters.items()} and set wait = 0, else add 1.",
-               "Stop (break) when wait reaches patience. After the loop, copy the stored arrays back: "
-               "net.parameters[k][...] = P for each k. Return the list of validation accuracies. A dict of "
-               "the same arrays (no .copy()) changes along with the network and restores nothing."),
+        hints=("one_hot: start from a matrix of zeros of shape (n_classes, m) and set one entry per column. "
+               "accuracy: compare, column by column, the predicted class with the true one. "
+               "fit_early_stopping: keep three things across epochs: the best accuracy so far, a saved copy of "
+               "the parameters, and a count of epochs in a row without improvement.",
+               "accuracy: the predicted class of a column is A.argmax(axis=0), the true one Y.argmax(axis=0). "
+               "fit_early_stopping: after each epoch append accuracy(Y_val, net.forward(X_val)[0]); if it is "
+               "strictly greater than every earlier value, save {k: P.copy() for k, P in "
+               "net.parameters.items()} and reset the count to 0, else add 1 to it.",
+               "one_hot: Y[labels, np.arange(m)] = 1 sets every column at once. fit_early_stopping: break when "
+               "the count reaches patience; after the loop write the saved arrays back with "
+               "net.parameters[k][...] = P and return the list of validation accuracies. A dict of the same "
+               "arrays (no .copy()) changes along with the network and restores nothing."),
+        reveals=3,
         solution=("The page itself is the worked solution: the teaching versions of one_hot (Preprocessing), "
                   "accuracy (Measuring progress) and fit_early_stopping (The epoch loop with early stopping), "
                   "then the full run with nnbook.fit, the test accuracy, the confusion matrix, the most "
@@ -338,13 +364,14 @@ _EXERCISES = {
         title="Preventing overfitting",
         names=("l2_penalty", "l2_gradients", "dropout_forward", "dropout_backward"),
         check=_check_3_7c,
-        hints=("L2: the penalty is lam / 2 * sum(np.sum(W ** 2)) over the keys that start with 'W'; its "
-               "gradient adds lam * W to each weight gradient and leaves the bias gradients alone.",
-               "Dropout forward: D = (rng.random(A.shape) < keep_prob) / keep_prob, then return A * D and D. "
-               "With training=False return A itself and None: inverted dropout needs no change at test time.",
-               "Dropout backward: the units dropped in the forward pass took no part in the output, so their "
-               "gradient is 0, and the kept ones were scaled by 1 / keep_prob: return dA * D, with the same "
-               "D the forward pass returned (never a new random mask)."),
+        hints=("L2: the penalty and its gradient concern only the keys that start with 'W'. Dropout: one mask "
+               "D multiplies the activations on the way forward and the gradient on the way back.",
+               "L2: the penalty is lam / 2 times the sum of np.sum(W ** 2) over the weights; the new gradient "
+               "dict adds lam * W to each weight gradient and copies the bias gradients. Dropout forward: a "
+               "unit is kept where rng.random(A.shape) < keep_prob, and kept units are divided by keep_prob.",
+               "Dropout: D = (rng.random(A.shape) < keep_prob) / keep_prob, then return A * D, D; with "
+               "training=False return A, None. Backward: return dA * D, with the D of the forward pass."),
+        reveals=3,
         solution=("The teaching versions of l2_penalty, l2_gradients, dropout_forward and dropout_backward "
                   "are in 'L2 and dropout in code' on the page, checked against nnbook's backward. The "
                   "experiment (5,000 images, eight settings) and its figures and table are in the folded "
