@@ -201,7 +201,11 @@ def test_a_buggy_backward_disagrees_with_autograd():
 
 
 def test_hints_and_no_answer_in_messages(capsys):
+    assert _c()                                               # a passing check leaves no targeted hint
     hint("3.8a", reset=True)
     assert "torch.nn.Linear" in capsys.readouterr().out
     r = _c(to_torch=lambda net: to_torch(net, hidden="relu"))
     assert "[" not in r.message and "array" not in r.message, r.message      # no values shown
+    capsys.readouterr()
+    hint("3.8a")                                              # the hint for the mistake just found
+    assert "net.hidden_activation" in capsys.readouterr().out

@@ -44,11 +44,16 @@ def _s38_forward_variants(net, X):
 
 
 _S38_FORWARD_BUGS = {
-    "relu_hidden": "the hidden layers apply ReLU, but this network's hidden_activation is '{h}': choose the "
-                   "module from net.hidden_activation",
-    "hidden_out": "the last layer applies the hidden activation; the output layer is a sigmoid",
-    "no_sigmoid": "the model returns the pre-activation Z of the last layer: add torch.nn.Sigmoid() after the "
-                  "last Linear",
+    "relu_hidden": ("the hidden layers apply ReLU, but this network's hidden_activation is '{h}': choose the "
+                    "module from net.hidden_activation",
+                    "Look the module up by name: {{'relu': torch.nn.ReLU, 'tanh': torch.nn.Tanh, 'sigmoid': "
+                    "torch.nn.Sigmoid}}[net.hidden_activation]() after each hidden Linear."),
+    "hidden_out": ("the last layer applies the hidden activation; the output layer is a sigmoid",
+                   "Treat the last layer apart: its module is torch.nn.Sigmoid() whatever the hidden layers use."),
+    "no_sigmoid": ("the model returns the pre-activation Z of the last layer: add torch.nn.Sigmoid() after the "
+                   "last Linear",
+                   "The network's output is a probability, sigmoid(Z[L]): end the Sequential with "
+                   "torch.nn.Sigmoid()."),
 }
 
 
@@ -62,11 +67,14 @@ def _s38_check_model(t, torch, model, net, X):
     for l, lin in enumerate(linears, start=1):
         W, b = net.parameters[f"W{l}"], net.parameters[f"b{l}"]
         t.check(lin.weight.dtype == torch.float64, f"Linear layer {l} holds {lin.weight.dtype} numbers; create "
-                f"it with dtype=torch.float64, or the comparison with backward keeps only float32's digits")
+                f"it with dtype=torch.float64, or the comparison with backward keeps only float32's digits",
+                hint="torch.nn.Linear(n_in, n_out, dtype=torch.float64) holds float64 numbers, and "
+                     "torch.from_numpy keeps the dtype of a float64 array.")
         w = lin.weight.detach().cpu().numpy()
         t.check(w.shape == W.shape, f"the weight of Linear layer {l} has shape {w.shape}, W{l} has shape "
                 f"{W.shape}: torch.nn.Linear(n_in, n_out) takes the input size first, and its weight is "
-                f"(n_out, n_in) like W")
+                f"(n_out, n_in) like W", hint="torch.nn.Linear(W.shape[1], W.shape[0], ...): the number of "
+                "inputs first, then the number of outputs.")
         if not np.array_equal(w, W):
             t.check(not (W.shape[0] == W.shape[1] and np.array_equal(w, W.T)), f"the weight of Linear layer "
                     f"{l} is W{l} transposed: Linear.weight is (n_out, n_in) like W, so copy W as it is")
@@ -75,7 +83,8 @@ def _s38_check_model(t, torch, model, net, X):
         t.check(lin.bias is not None, f"Linear layer {l} has no bias: create it with bias=True (the default)")
         bias = lin.bias.detach().cpu().numpy()
         t.check(bias.shape == (W.shape[0],), f"the bias of Linear layer {l} has shape {bias.shape}; Linear's "
-                f"bias is a vector of {W.shape[0]} numbers: the column b{l} flattened, b[:, 0]")
+                f"bias is a vector of {W.shape[0]} numbers: the column b{l} flattened, b[:, 0]",
+                hint="Copy the column as a flat vector: linear.bias.copy_(torch.from_numpy(b[:, 0])).")
         t.check(np.array_equal(bias, b[:, 0]), f"the bias of Linear layer {l} is not b{l}: copy "
                 f"net.parameters['b{l}'][:, 0] into it")
     out = t.call(model, torch.from_numpy(X.T.copy()), name="the model of `to_torch`")
@@ -90,7 +99,7 @@ def _s38_check_model(t, torch, model, net, X):
     def diagnose(act, exp):
         for bug, message in _S38_FORWARD_BUGS.items():
             if not np.allclose(exp, variants[bug]) and np.allclose(act, variants[bug], rtol=1e-8, atol=1e-10):
-                return message.format(h=net.hidden_activation)
+                return message[0].format(h=net.hidden_activation), message[1]
         return None
     t.close(A.T, expected, "the output of the model of `to_torch`", rtol=1e-10, atol=1e-12, diagnose=diagnose)
 
@@ -146,7 +155,9 @@ def _check_3_8a(t, to_torch, autograd_gradients, NeuralNetwork):
             g = grads[name]
             if hasattr(g, "detach"):                         # a tensor is fine too
                 g = g.detach().cpu().numpy()
-            factors = {m: "the loss is summed over the examples: average it over the batch (divide by m)"}
+            factors = {m: ("the loss is summed over the examples: average it over the batch (divide by m)",
+                           "reduction='sum' adds over the examples and the outputs; divide that sum by m, the "
+                           "number of examples (columns of X).")}
             if n_out > 1:
                 factors[1 / n_out] = ("the loss is averaged over the outputs too: sum the binary cross-entropy "
                                       "over the outputs and average over the examples (reduction='sum', then / m)")
@@ -175,7 +186,9 @@ def _check_3_8a(t, to_torch, autograd_gradients, NeuralNetwork):
             err = _s38_relative_error(np.asarray(g, dtype=float), witness[name])
             t.check(err <= 1e-10, f"your `backward` of Exercise 3.4b disagrees with autograd on {name} with "
                     f"{hidden} hidden layers: relative error {err:.1e}, where float64 gives below 1e-10. "
-                    f"check('3.4b') and hint('3.4b') help you find the bug")
+                    f"check('3.4b') and hint('3.4b') help you find the bug",
+                    hint="Run check('3.4b') on your NeuralNetwork and compute_loss: its diagnosis names the "
+                         "gradient that is wrong and why.")
     t.note("to_torch and autograd_gradients on 4 random networks (ReLU, tanh, sigmoid; 1 and 2 outputs; a batch "
            "of 1), and your backward against autograd on 4 more")
 
